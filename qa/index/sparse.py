@@ -1,0 +1,153 @@
+"""BM25 over the committed chunks, through llama-index's ``BM25Retriever`` (bm25s).
+
+The vector store is the one source of truth: the BM25 index is derived from it, cached on local
+disk under the store's generation number, and rebuilt when the generation moves. Several server
+processes over one Chroma server therefore always agree with it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import shutil
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from ..domain import Chunk, Filters
+from .store import ChromaStore, chunk_from_record, embed_text
+
+META_KEYS = ("article_id", "content_hash", "title", "date", "date_int", "source", "start", "end",
+             "chunk_index")
+
+
+class SparseIndex:
+    """A BM25 retriever for one store generation, with filters applied as a weight mask."""
+
+    def __init__(self, chunks: list[Chunk], retriever=None):
+        from llama_index.core.schema import TextNode
+        from llama_index.retrievers.bm25 import BM25Retriever
+
+        self.chunks = chunks
+        if retriever is None and chunks:
+            nodes = [
+                TextNode(id_=c.id, text=embed_text(c), metadata={"i": n})
+                for n, c in enumerate(chunks)
+            ]
+            retriever = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=10)
+        self.retriever = retriever
+        self._article = np.array([c.article_id for c in chunks], dtype=object)
+        self._source = np.array([c.source or "" for c in chunks], dtype=object)
+        self._date = np.array(
+            [int(c.date.replace("-", "")) if c.date else 0 for c in chunks], dtype=np.int64
+        )
+        self._lock = threading.Lock()
+
+    def mask(self, filters: Filters | None) -> np.ndarray | None:
+        """1 for chunks that pass ``filters`` (same meaning as the store's ``where``)."""
+        if not filters or filters.empty:
+            return None
+        keep = np.ones(len(self.chunks), dtype=bool)
+        if filters.after:
+            keep &= self._date >= int(filters.after.replace("-", ""))
+        if filters.before:
+            keep &= self._date <= int(filters.before.replace("-", ""))
+        if filters.sources:
+            keep &= np.isin(self._source, list(filters.sources))
+        if filters.article_ids:
+            keep &= np.isin(self._article, list(filters.article_ids))
+        return keep.astype(np.int64)
+
+    def search(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]:
+        """Top ``k`` chunks by BM25 score (> 0) among those that pass ``filters``."""
+        if not self.chunks or not query.strip():
+            return []
+        mask = self.mask(filters)
+        if mask is not None and not mask.any():
+            return []
+        with self._lock:  # the retriever's top-k and mask are instance state
+            self.retriever.similarity_top_k = min(k, len(self.chunks))
+            self.retriever.corpus_weight_mask = None if mask is None else mask.tolist()
+            hits = self.retriever.retrieve(query)
+        out = []
+        for h in hits:
+            if h.score is None or h.score <= 0:
+                continue
+            out.append((self.chunks[int(h.node.metadata["i"])], float(h.score)))
+        return out
+
+    def save(self, path: Path) -> None:
+        """Writes the retriever and the chunk table to ``path``."""
+        tmp = path.with_name(path.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        if self.retriever is not None:
+            self.retriever.persist(str(tmp / "bm25"))
+        with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as f:
+            for c in self.chunks:
+                meta = {"article_id": c.article_id, "content_hash": c.content_hash,
+                        "title": c.title, "date": c.date or "", "source": c.source or "",
+                        "start": c.start, "end": c.end, "chunk_index": c.index}
+                f.write(json.dumps({"id": c.id, "text": c.text, "meta": meta}) + "\n")
+        shutil.rmtree(path, ignore_errors=True)
+        tmp.rename(path)  # atomic: a reader sees the old cache or the new one, never half
+
+    @classmethod
+    def load(cls, path: Path) -> "SparseIndex":
+        """Reads what ``save`` wrote."""
+        from llama_index.retrievers.bm25 import BM25Retriever
+
+        chunks = []
+        with open(path / "chunks.jsonl", encoding="utf-8") as f:
+            for line in f:
+                r = json.loads(line)
+                chunks.append(chunk_from_record(r["id"], r["text"], r["meta"]))
+        retriever = None
+        if chunks:
+            with contextlib.redirect_stderr(io.StringIO()):  # bm25s draws a progress bar
+                retriever = BM25Retriever.from_persist_dir(str(path / "bm25"))
+        return cls(chunks, retriever)
+
+
+class SparseCache:
+    """Keeps the BM25 index in step with the store's generation, on disk and in memory."""
+
+    def __init__(self, store: ChromaStore, cache_dir: Path):
+        self.store = store
+        self.cache_dir = cache_dir / "bm25" / store.name
+        self._current: tuple[str, SparseIndex] | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> SparseIndex:
+        """The BM25 index for the store as it is now."""
+        # The collection's UUID changes on reset, so a cache never outlives the store it indexed.
+        gen = f"{self.store.manifest.id}-{self.store.generation()}"
+        cur = self._current
+        if cur and cur[0] == gen:
+            return cur[1]
+        with self._lock:
+            if self._current and self._current[0] == gen:
+                return self._current[1]
+            path = self.cache_dir / f"gen-{gen}"
+            index = None
+            if (path / "chunks.jsonl").exists():
+                try:
+                    index = SparseIndex.load(path)
+                except Exception:  # a damaged cache is rebuilt, never trusted
+                    index = None
+            if index is None:
+                index = SparseIndex(self.store.all_chunks())
+                try:
+                    index.save(path)
+                    self._prune_old(keep=path)
+                except OSError:
+                    pass  # read-only disk: keep it in memory only
+            self._current = (gen, index)
+            return index
+
+    def _prune_old(self, keep: Path) -> None:
+        for p in self.cache_dir.glob("gen-*"):
+            if p != keep and not p.name.endswith(".tmp"):
+                shutil.rmtree(p, ignore_errors=True)

@@ -1,0 +1,417 @@
+"""The Chroma store: chunk vectors, the article manifest, and incremental sync.
+
+Two collections per (embedder, chunking) pair:
+- ``<name>``: one record per chunk (vector, text, article metadata, offsets);
+- ``<name>-articles``: one record per article (full cleaned text, content hash, annotations).
+  An article's manifest record is written only after all its chunks are: it is the commit mark.
+  Readers join chunks against it, so chunks of an article whose write was cut short are never
+  shown, and the next sync finishes the job without duplicates (chunk IDs are deterministic).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from ..config import ChunkSettings, StoreSettings
+from ..domain import Article, Chunk, Filters, IngestSummary, Skipped
+from ..errors import BadRequest, StoreUnavailable
+from .chunking import Chunker
+
+PAGE = 2000
+#: Annotations computed at ingest (claims, ...) are stored as JSON strings under these keys.
+Annotator = Callable[[Article], dict[str, str]]
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """An article as the manifest holds it, with its annotations."""
+
+    article: Article
+    content_hash: str
+    n_chunks: int
+    annotations: dict
+
+
+def collection_name(prefix: str, embedder_id: str, chunking: ChunkSettings) -> str:
+    """Ties vectors to the model and chunking that made them (Chroma: 3-512 chars [A-Za-z0-9._-])."""
+    raw = f"{prefix}-{embedder_id}-c{chunking.size}o{chunking.overlap}"
+    safe = "".join(ch if ch.isalnum() or ch in "._-" else "-" for ch in raw).strip("-._")
+    if len(safe) > 60:
+        safe = safe[:48] + "-" + hashlib.sha1(raw.encode()).hexdigest()[:8]
+    return safe
+
+
+def make_client(cfg: StoreSettings):
+    """An embedded ``PersistentClient`` under ``data_dir``, or an ``HttpClient`` for a server."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    try:
+        if cfg.chroma_url:
+            u = urlparse(cfg.chroma_url)
+            if u.scheme not in ("http", "https") or not u.hostname:
+                raise BadRequest(f"QA_CHROMA_URL must be an http(s) URL, not {cfg.chroma_url!r}")
+            return chromadb.HttpClient(
+                host=u.hostname, port=u.port or (443 if u.scheme == "https" else 80),
+                ssl=u.scheme == "https", settings=chroma_settings,
+            )
+        cfg.data_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(cfg.data_dir / "chroma"), settings=chroma_settings)
+    except BadRequest:
+        raise
+    except Exception as exc:
+        where = cfg.chroma_url or str(cfg.data_dir)
+        raise StoreUnavailable(f"cannot open the Chroma store at {where}: {exc}") from exc
+
+
+@contextmanager
+def store_errors(what: str) -> Iterator[None]:
+    """Turns a failure to reach Chroma into ``StoreUnavailable`` (503, retryable)."""
+    try:
+        yield
+    except (BadRequest, StoreUnavailable):
+        raise
+    except Exception as exc:
+        name = type(exc).__name__
+        if name in {"ConnectError", "ConnectionError", "ReadTimeout", "ConnectTimeout",
+                    "RemoteProtocolError", "ChromaError", "InternalError", "OSError",
+                    "ConnectionRefusedError", "TimeoutException"} or isinstance(exc, OSError):
+            raise StoreUnavailable(f"vector store unreachable while {what}: {exc}") from exc
+        raise
+
+
+def _chunk_metadata(c: Chunk) -> dict:
+    return {
+        "article_id": c.article_id,
+        "content_hash": c.content_hash,
+        "title": c.title,
+        "date": c.date or "",
+        "date_int": int(c.date.replace("-", "")) if c.date else 0,
+        "source": c.source or "",
+        "start": c.start,
+        "end": c.end,
+        "chunk_index": c.index,
+    }
+
+
+def chunk_from_record(cid: str, text: str, meta: dict) -> Chunk:
+    """A ``Chunk`` from what Chroma (or the BM25 corpus) stored."""
+    return Chunk(
+        id=cid, article_id=meta["article_id"], text=text, start=int(meta["start"]),
+        end=int(meta["end"]), index=int(meta["chunk_index"]), title=meta.get("title", ""),
+        date=meta.get("date") or None, source=meta.get("source") or None,
+        content_hash=meta.get("content_hash", ""),
+    )
+
+
+def embed_text(c: Chunk) -> str:
+    """What is embedded and indexed for a chunk: the headline gives short chunks context."""
+    return f"{c.title}\n{c.text}" if c.title else c.text
+
+
+class ChromaStore:
+    """Vectors and the manifest in Chroma; knows nothing of retrieval strategy or answers."""
+
+    def __init__(self, cfg: StoreSettings, chunking: ChunkSettings, embedder, embedder_id: str,
+                 client=None):
+        self.cfg = cfg
+        self.embedder = embedder
+        self.name = collection_name(cfg.collection_prefix, embedder_id, chunking)
+        self.chunker = Chunker(chunking)
+        self.client = client or make_client(cfg)
+        with store_errors("opening collections"):
+            self.chunks = self.client.get_or_create_collection(
+                self.name, metadata={"hnsw:space": "cosine"}, embedding_function=None
+            )
+            self.manifest = self.client.get_or_create_collection(
+                f"{self.name}-articles", metadata={"hnsw:space": "l2"}, embedding_function=None
+            )
+
+    # --- state -------------------------------------------------------------------------------
+    def _state(self) -> dict:
+        meta = dict(self.manifest.metadata or {})
+        return {"generation": int(meta.get("generation", 0)), "dirty": bool(meta.get("dirty", False))}
+
+    def _set_state(self, **kw) -> None:
+        meta = {k: v for k, v in dict(self.manifest.metadata or {}).items()
+                if not k.startswith("hnsw:")}
+        meta.update(kw)
+        self.manifest.modify(metadata=meta)
+
+    def generation(self) -> int:
+        """Bumped by every sync that changed anything; caches key on it."""
+        with store_errors("reading the store state"):
+            return self._state()["generation"]
+
+    def ping(self) -> None:
+        """Raises ``StoreUnavailable`` unless the store answers."""
+        with store_errors("checking the store"):
+            self.manifest.count()
+            self.client.heartbeat()
+
+    # --- reads -------------------------------------------------------------------------------
+    def manifest_hashes(self) -> dict[str, str]:
+        """article_id -> content hash for every committed article."""
+        out: dict[str, str] = {}
+        with store_errors("reading the manifest"):
+            for ids, metas, _ in self._pages(self.manifest, ["metadatas"]):
+                out.update((i, m["content_hash"]) for i, m in zip(ids, metas))
+        return out
+
+    def _pages(self, col, include: list[str], where: dict | None = None):
+        offset = 0
+        while True:
+            got = col.get(include=include, limit=PAGE, offset=offset, where=where)
+            ids = got["ids"]
+            if not ids:
+                return
+            yield ids, got.get("metadatas") or [None] * len(ids), got.get("documents") or [None] * len(ids)
+            if len(ids) < PAGE:
+                return
+            offset += PAGE
+
+    def all_chunks(self) -> list[Chunk]:
+        """Every committed chunk (for the BM25 index)."""
+        committed = self.manifest_hashes()
+        out: list[Chunk] = []
+        with store_errors("reading chunks"):
+            for ids, metas, docs in self._pages(self.chunks, ["metadatas", "documents"]):
+                for cid, meta, doc in zip(ids, metas, docs):
+                    if committed.get(meta["article_id"]) == meta.get("content_hash"):
+                        out.append(chunk_from_record(cid, doc, meta))
+        out.sort(key=lambda c: (c.article_id, c.index))
+        return out
+
+    def get_articles(self, ids: Iterable[str]) -> dict[str, ArticleRecord]:
+        """Committed articles by ID (missing IDs are absent from the result)."""
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return {}
+        with store_errors("reading articles"):
+            got = self.manifest.get(ids=ids, include=["metadatas", "documents"])
+        return {i: _record(i, m, d) for i, m, d in zip(got["ids"], got["metadatas"], got["documents"])}
+
+    def list_articles(self, filters: Filters | None = None, limit: int = 20, offset: int = 0,
+                      query: str | None = None) -> tuple[list[ArticleRecord], int]:
+        """A page of articles (newest first) and the total that match."""
+        where = where_clause(filters)
+        with store_errors("listing articles"):
+            got = self.manifest.get(where=where, include=["metadatas", "documents"])
+        recs = [_record(i, m, d) for i, m, d in zip(got["ids"], got["metadatas"], got["documents"])]
+        if query:
+            q = query.lower()
+            recs = [r for r in recs if q in r.article.title.lower() or q in r.article.text.lower()]
+        recs.sort(key=lambda r: (r.article.date or "", r.article.id), reverse=True)
+        return recs[offset : offset + limit], len(recs)
+
+    def count(self) -> tuple[int, int]:
+        """(articles, chunks) stored, committed or not."""
+        with store_errors("counting"):
+            return self.manifest.count(), self.chunks.count()
+
+    def sources(self) -> list[str]:
+        """Every outlet name in the store."""
+        with store_errors("listing sources"):
+            names = {m.get("source") for _, metas, _ in self._pages(self.manifest, ["metadatas"])
+                     for m in metas}
+        return sorted(n for n in names if n)
+
+    # --- writes ------------------------------------------------------------------------------
+    def sync(self, items: Iterable[Article | Skipped], *, prune: bool = False,
+             annotate: Annotator | None = None, progress: Progress | None = None) -> IngestSummary:
+        """Makes the store hold ``items``: unchanged articles are skipped without embedding,
+        changed ones replaced, new ones added; with ``prune``, articles not in ``items`` go."""
+        t0 = time.perf_counter()
+        skipped: list[Skipped] = []
+        incoming: dict[str, Article] = {}
+        for it in items:
+            if isinstance(it, Skipped):
+                skipped.append(it)
+            elif it.id in incoming:
+                skipped.append(Skipped(it.id, "duplicate article ID (kept the first)"))
+            else:
+                incoming[it.id] = it
+        with store_errors("syncing"):
+            state = self._state()
+            known = self.manifest_hashes()
+            todo = [a for a in incoming.values() if known.get(a.id) != a.content_hash]
+            gone = [i for i in known if i not in incoming] if prune else []
+            if not todo and not gone and not state["dirty"]:
+                return IngestSummary(unchanged=len(incoming), skipped=tuple(skipped),
+                                     seconds=time.perf_counter() - t0)
+            self._set_state(dirty=True, generation=state["generation"])
+            if state["dirty"]:
+                self._sweep()
+            added = updated = n_chunks = 0
+            step = self.cfg.write_batch
+            for b in range(0, len(todo), step):
+                batch = todo[b : b + step]
+                n_chunks += self._write(batch, annotate)
+                for a in batch:
+                    added += a.id not in known
+                    updated += a.id in known
+                if progress:
+                    progress(min(b + step, len(todo)), len(todo))
+            if gone:
+                for b in range(0, len(gone), 500):
+                    part = gone[b : b + 500]
+                    self.chunks.delete(where={"article_id": {"$in": part}})
+                    self.manifest.delete(ids=part)
+            self._set_state(dirty=False, generation=state["generation"] + 1)
+        return IngestSummary(
+            added=added, updated=updated, unchanged=len(incoming) - len(todo), removed=len(gone),
+            skipped=tuple(skipped), chunks=n_chunks, seconds=time.perf_counter() - t0,
+        )
+
+    def _write(self, batch: list[Article], annotate: Annotator | None) -> int:
+        chunked = [(a, self.chunker.split(a)) for a in batch]
+        flat = [c for _, cs in chunked for c in cs]
+        vectors = _embed(self.embedder, [embed_text(c) for c in flat])
+        for b in range(0, len(flat), 1000):
+            part = flat[b : b + 1000]
+            self.chunks.upsert(
+                ids=[c.id for c in part], embeddings=vectors[b : b + len(part)],
+                documents=[c.text for c in part], metadatas=[_chunk_metadata(c) for c in part],
+            )
+        # The commit mark, written only once all of an article's chunks are in.
+        self.manifest.upsert(
+            ids=[a.id for a, _ in chunked],
+            embeddings=[[1.0] for _ in chunked],
+            documents=[a.text for a, _ in chunked],
+            metadatas=[_article_metadata(a, len(cs), annotate(a) if annotate else {})
+                       for a, cs in chunked],
+        )
+        for a, _ in chunked:
+            self.chunks.delete(
+                where={"$and": [{"article_id": a.id}, {"content_hash": {"$ne": a.content_hash}}]}
+            )
+        return len(flat)
+
+    def _sweep(self) -> None:
+        """After a run that died: drop chunks that no committed article owns."""
+        committed = self.manifest_hashes()
+        stale = [
+            cid
+            for ids, metas, _ in self._pages(self.chunks, ["metadatas"])
+            for cid, m in zip(ids, metas)
+            if committed.get(m["article_id"]) != m.get("content_hash")
+        ]
+        for b in range(0, len(stale), 1000):
+            self.chunks.delete(ids=stale[b : b + 1000])
+
+    def reset(self) -> None:
+        """Drops both collections and starts empty."""
+        with store_errors("resetting"):
+            for name in (self.name, f"{self.name}-articles"):
+                try:
+                    self.client.delete_collection(name)
+                except Exception as exc:  # absent collection: nothing to drop
+                    if "does not exist" not in str(exc).lower() and "not found" not in str(exc).lower():
+                        raise
+            self.chunks = self.client.get_or_create_collection(
+                self.name, metadata={"hnsw:space": "cosine"}, embedding_function=None
+            )
+            self.manifest = self.client.get_or_create_collection(
+                f"{self.name}-articles", metadata={"hnsw:space": "l2"}, embedding_function=None
+            )
+
+    # --- dense search ------------------------------------------------------------------------
+    def vector_store(self):
+        """The chunk collection as a llama-index ``ChromaVectorStore``."""
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        return ChromaVectorStore(chroma_collection=self.chunks)
+
+    def dense(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]:
+        """Nearest chunks to ``query`` by cosine similarity, through llama-index's retriever."""
+        from llama_index.core import VectorStoreIndex
+
+        index = VectorStoreIndex.from_vector_store(self.vector_store(), embed_model=self.embedder)
+        retriever = index.as_retriever(similarity_top_k=k, filters=metadata_filters(filters))
+        with store_errors("searching"):
+            hits = retriever.retrieve(query)
+        out = []
+        for h in hits:
+            meta = h.node.metadata
+            # ChromaVectorStore reports exp(-cosine distance); undo it to get cosine similarity.
+            sim = 1.0 + math.log(h.score) if h.score and h.score > 0 else -1.0
+            out.append((chunk_from_record(h.node.node_id, h.node.get_content(), meta), sim))
+        return out
+
+
+def _embed(embedder, texts: list[str]) -> list[list[float]]:
+    if hasattr(embedder, "embed"):
+        return embedder.embed(texts).tolist()
+    return embedder.get_text_embedding_batch(texts)
+
+
+def _article_metadata(a: Article, n_chunks: int, annotations: dict[str, str]) -> dict:
+    meta = {
+        "content_hash": a.content_hash, "title": a.title, "date": a.date or "",
+        "date_int": a.date_int, "source": a.source or "", "url": a.url or "", "n_chunks": n_chunks,
+        "extra": json.dumps(list(a.metadata), ensure_ascii=False),
+    }
+    meta.update({f"ann_{k}": v for k, v in annotations.items()})
+    return meta
+
+
+def _record(aid: str, meta: dict, text: str) -> ArticleRecord:
+    extra = tuple(tuple(x) for x in json.loads(meta.get("extra") or "[]"))
+    art = Article(
+        id=aid, text=text, title=meta.get("title", ""), date=meta.get("date") or None,
+        source=meta.get("source") or None, url=meta.get("url") or None, metadata=extra,
+    )
+    ann = {k[4:]: v for k, v in meta.items() if k.startswith("ann_")}
+    return ArticleRecord(art, meta["content_hash"], int(meta.get("n_chunks", 0)), ann)
+
+
+def _date_int(value: str) -> int:
+    return int(value.replace("-", ""))
+
+
+def where_clause(filters: Filters | None) -> dict | None:
+    """Filters as a Chroma ``where`` (article_id, source, date_int)."""
+    if not filters or filters.empty:
+        return None
+    conds: list[dict] = []
+    if filters.after:
+        conds.append({"date_int": {"$gte": _date_int(filters.after)}})
+    if filters.before:
+        conds.append({"date_int": {"$lte": _date_int(filters.before)}})
+    if filters.sources:
+        conds.append({"source": {"$in": list(filters.sources)}})
+    if filters.article_ids:
+        conds.append({"article_id": {"$in": list(filters.article_ids)}})
+    return conds[0] if len(conds) == 1 else {"$and": conds}
+
+
+def metadata_filters(filters: Filters | None):
+    """The same filters as llama-index ``MetadataFilters`` (for the dense retriever)."""
+    from llama_index.core.vector_stores import (
+        FilterCondition,
+        FilterOperator,
+        MetadataFilter,
+        MetadataFilters,
+    )
+
+    if not filters or filters.empty:
+        return None
+    fs: list[MetadataFilter] = []
+    if filters.after:
+        fs.append(MetadataFilter(key="date_int", value=_date_int(filters.after), operator=FilterOperator.GTE))
+    if filters.before:
+        fs.append(MetadataFilter(key="date_int", value=_date_int(filters.before), operator=FilterOperator.LTE))
+    if filters.sources:
+        fs.append(MetadataFilter(key="source", value=list(filters.sources), operator=FilterOperator.IN))
+    if filters.article_ids:
+        fs.append(MetadataFilter(key="article_id", value=list(filters.article_ids), operator=FilterOperator.IN))
+    return MetadataFilters(filters=fs, condition=FilterCondition.AND)

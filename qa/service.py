@@ -1,0 +1,98 @@
+"""``QAService``: built once from ``Settings``; the only thing the edges (web, Slack, CLI, eval)
+call."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from .config import Settings
+from .corpus import read_paths
+from .domain import Answer, Article, Filters, IngestSummary, Skipped
+from .errors import BadRequest, NotFound
+from .index import ArticleRecord, NewsIndex
+
+Turn = dict  # {"role": "user"|"assistant", "content": str}
+
+
+class QAService:
+    """Ingest, ask, chat, and article look-up over one store."""
+
+    def __init__(self, settings: Settings, index: NewsIndex | None = None):
+        self.settings = settings
+        self.index = index or NewsIndex(settings)
+        self._pipeline = None
+        self._pipeline_lock = threading.Lock()
+
+    # --- ingest ------------------------------------------------------------------------------
+    def ingest(self, paths: Iterable[Path], *, prune: bool = False, reset: bool = False,
+               progress: Callable[[int, int], None] | None = None) -> IngestSummary:
+        """Reads ``paths`` and syncs the store with them (see ``NewsIndex.sync``)."""
+        if reset:
+            self.index.reset()
+        return self.ingest_items(read_paths(paths), prune=prune, progress=progress)
+
+    def ingest_items(self, items: Iterable[Article | Skipped], *, prune: bool = False,
+                     progress: Callable[[int, int], None] | None = None) -> IngestSummary:
+        """Syncs already-read articles (the eval runner and tests build them in memory)."""
+        return self.index.sync(items, prune=prune, annotate=self._annotator(), progress=progress)
+
+    def _annotator(self):
+        """What is computed per article at ingest and stored with it (attributed claims)."""
+        try:
+            from .claims import annotate
+        except ImportError:
+            return None
+        return annotate
+
+    # --- questions ---------------------------------------------------------------------------
+    def check_question(self, question) -> str:
+        """The question, stripped; empty or over-long questions are a ``BadRequest``."""
+        if not isinstance(question, str):
+            raise BadRequest("'question' must be a string")
+        q = " ".join(question.split())
+        if not q:
+            raise BadRequest("the question is empty")
+        limit = self.settings.answer.max_question_chars
+        if len(q) > limit:
+            raise BadRequest(f"the question is {len(q)} characters long; the limit is {limit}")
+        return q
+
+    def ask(self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None) -> Answer:
+        """A grounded answer to ``question``; ``history`` turns make follow-ups standalone."""
+        q = self.check_question(question)
+        t0 = time.perf_counter()
+        answer = self.pipeline().answer(q, list(history), filters or Filters())
+        answer.timings_ms["total"] = (time.perf_counter() - t0) * 1000
+        return answer
+
+    def pipeline(self):
+        """The retrieval + answer pipeline, built on first use (it loads models)."""
+        if self._pipeline is None:
+            with self._pipeline_lock:
+                if self._pipeline is None:
+                    from .answer import Pipeline
+
+                    self._pipeline = Pipeline(self.settings, self.index)
+        return self._pipeline
+
+    # --- articles ----------------------------------------------------------------------------
+    def article(self, article_id: str) -> ArticleRecord:
+        """One article, or ``NotFound``."""
+        rec = self.index.article(article_id)
+        if rec is None:
+            raise NotFound(f"no article with ID {article_id!r}")
+        return rec
+
+    def list_articles(self, filters: Filters | None = None, limit: int = 20, offset: int = 0,
+                      query: str | None = None) -> tuple[list[ArticleRecord], int]:
+        """A page of articles and the total that match."""
+        return self.index.list_articles(filters, limit, offset, query)
+
+    def ready(self) -> dict:
+        """Raises ``StoreUnavailable`` unless the store answers; else counts."""
+        self.index.ping()
+        articles, chunks = self.index.counts()
+        return {"articles": articles, "chunks": chunks, "collection": self.index.name}

@@ -1,0 +1,147 @@
+"""Readers: each seed's debris, dates, titles and outlets; other formats; bad inputs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from qa.corpus import read_file, read_paths
+from qa.domain import Article, Skipped
+
+from .conftest import SEEDS
+
+
+def seed(aid: str) -> Article:
+    (art,) = list(read_file(SEEDS / f"{aid}.txt"))
+    return art
+
+
+@pytest.mark.parametrize(
+    "aid, date, source, title_start, text_start",
+    [
+        ("000_e5d721c452f0de90", "2021-09-01", "TASS", "National resistance forces",
+         "CAIRO, August 31. /TASS/. National resistance"),
+        ("001_1534f80bc8e5ddb2", "2021-08-26", "TASS", "Resistance forces in Afghanistan",
+         "MOSCOW, August 26. /TASS/."),
+        ("002_dc1ae020b261a8f8", None, None,
+         "Taliban claim control of eight districts in Panjshir, Massoud says he’s ready for talks",
+         "The Taliban on Sunday said"),
+        ("003_b50cd088e71c6203", None, None, "Ahmed Masood, the leader of the opposition",
+         "Ahmed Masood, the leader"),
+        ("004_ccca31a72ddb13aa", None, "RT",
+         "Taliban says it captured key entrance to Panjshir valley, local resistance denies it, "
+         "as both claim heavy losses on other side", "The Taliban claims its fighters seized"),
+    ],
+)
+def test_seed_metadata(aid, date, source, title_start, text_start):
+    art = seed(aid)
+    assert art.id == aid
+    assert art.date == date
+    assert art.source == source
+    assert art.title.startswith(title_start)
+    assert art.text.startswith(text_start)
+    assert "RT World News" not in art.title
+
+
+@pytest.mark.parametrize(
+    "aid, gone",
+    [
+        ("000_e5d721c452f0de90", [" date 2021-09-01", "date 2021"]),
+        ("003_b50cd088e71c6203", ["[ad_1]", "[ad_2]", "Source link"]),
+        ("004_ccca31a72ddb13aa", ["Also on rt.com", "Mujahideen v Taliban", "US used secret CIA base",
+                                  "7 Taliban fighters killed in clashes", "RT World News"]),
+    ],
+)
+def test_seed_debris_removed(aid, gone):
+    text = seed(aid).text
+    for junk in gone:
+        assert junk not in text
+
+
+def test_hard_wrapped_lines_are_joined_but_paragraphs_kept():
+    text = seed("004_ccca31a72ddb13aa").text
+    assert "seized a key position at the entrance to the Panjshir valley" in text
+    assert "“They did not succeed in their offensive" in text
+    assert "\n\n“They did not succeed" in text
+
+
+def test_headline_is_not_part_of_the_body():
+    art = seed("002_dc1ae020b261a8f8")
+    assert not art.text.startswith("Taliban claim control")
+
+
+def test_markdown_front_matter_and_heading(tmp_path):
+    f = tmp_path / "md-1.md"
+    f.write_text("---\ntitle: Front title\ndate: 2020-03-04\nsource: The Outlet\n---\n"
+                 "# Heading\n\nSome **bold** text with a [link](http://x.y).\n\n- a list item\n")
+    (art,) = list(read_file(f))
+    assert (art.id, art.title, art.date, art.source) == ("md-1", "Front title", "2020-03-04", "The Outlet")
+    assert "Some bold text with a link." in art.text
+    assert "a list item" in art.text and "http://x.y" not in art.text
+
+
+def test_html_article_extraction(tmp_path):
+    f = tmp_path / "h1.html"
+    f.write_text(
+        "<html><head><title>T | Site</title><meta property='og:title' content='Real title'>"
+        "<meta property='article:published_time' content='2020-05-06T10:00:00Z'>"
+        "<meta property='og:site_name' content='Daily Bugle'><script>var x=1;</script></head>"
+        "<body><nav>Home | World</nav><article><h1>Real title</h1><p>First para &amp; more.</p>"
+        "<p>Second <b>para</b>.</p><aside>Related: junk</aside></article>"
+        "<footer>© 2020</footer></body></html>"
+    )
+    (art,) = list(read_file(f))
+    assert art.title == "Real title" and art.date == "2020-05-06" and art.source == "Daily Bugle"
+    assert art.text == "First para & more.\n\nSecond para."
+
+
+def test_jsonl_fields_metadata_and_bad_lines(tmp_path):
+    f = tmp_path / "batch.jsonl"
+    lines = [
+        json.dumps({"id": "a1", "title": "A", "date": "1987-02-26T15:01:01", "source": "Reuters",
+                    "url": "http://r", "text": "Alpha text.", "topic": ["cocoa"]}),
+        "{not json",
+        json.dumps({"id": "a2", "title": "no text"}),
+        json.dumps({"id": "bad id [x]", "text": "t"}),
+        json.dumps(["a", "list"]),
+        json.dumps({"id": "a1", "text": "duplicate"}),
+        json.dumps({"id": "a3", "text": "Gamma."}),
+        '{"id": "a4", "text": "half-writ',
+    ]
+    f.write_text("\n".join(lines))
+    got = list(read_file(f))
+    arts = [g for g in got if isinstance(g, Article)]
+    skipped = {g.path.rsplit(":", 1)[1]: g.reason for g in got if isinstance(g, Skipped)}
+    assert [a.id for a in arts] == ["a1", "a3"]
+    assert arts[0].date == "1987-02-26" and arts[0].source == "Reuters"
+    assert dict(arts[0].metadata) == {"topic": '["cocoa"]'}
+    assert set(skipped) == {"2", "3", "4", "5", "6", "8"}
+    assert "not JSON" in skipped["2"] and "text" in skipped["3"] and "duplicate" in skipped["6"]
+
+
+@pytest.mark.parametrize(
+    "name, content, reason",
+    [
+        ("bin.txt", b"\x00\x01\x02binary\x00", "binary"),
+        ("latin.txt", "caf\xe9 au lait".encode("latin-1"), "UTF-8"),
+        ("empty.txt", b"", "empty"),
+        ("blank.txt", b"   \n\n  ", "no text"),
+        ("ads.txt", b"[ad_1]\n[ad_2]\nSource link\n", "no text"),
+        ("bad name!.txt", b"text", "article ID"),
+    ],
+)
+def test_bad_files_are_skipped_with_a_reason(tmp_path, name, content, reason):
+    (tmp_path / name).write_bytes(content)
+    (tmp_path / "good.txt").write_text("A fine article.")
+    got = list(read_paths([tmp_path]))
+    assert [g.id for g in got if isinstance(g, Article)] == ["good"]
+    (skip,) = [g for g in got if isinstance(g, Skipped)]
+    assert reason in skip.reason and skip.path.endswith(name)
+
+
+def test_hidden_and_unknown_files_are_ignored(tmp_path):
+    (tmp_path / ".hidden.txt").write_text("secret")
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF")
+    (tmp_path / "ok.md").write_text("# T\n\nBody.")
+    assert [g.id for g in read_paths([tmp_path])] == ["ok"]

@@ -1,0 +1,134 @@
+"""Incremental ingest into a real embedded Chroma: idempotent, replace, prune, bad files."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from qa.config import ChunkSettings
+from qa.index import collection_name
+
+from .conftest import ROOT, SEED_IDS
+
+
+def chunk_ids_by_article(svc) -> dict[str, list[str]]:
+    got = svc.index.store.chunks.get(include=["metadatas"])
+    out: dict[str, list[str]] = {}
+    for cid, m in zip(got["ids"], got["metadatas"]):
+        out.setdefault(m["article_id"], []).append(cid)
+    return out
+
+
+def test_reingest_of_unchanged_articles_embeds_nothing(make_service, seed_copy, monkeypatch):
+    svc = make_service()
+    first = svc.ingest([seed_copy])
+    assert (first.added, first.updated, first.unchanged, first.skipped) == (5, 0, 0, ())
+    before = chunk_ids_by_article(svc)
+
+    calls = []
+    cls = type(svc.index.embedder)
+    original = cls.embed
+    monkeypatch.setattr(cls, "embed", lambda self, texts: calls.append(len(texts)) or original(self, texts))
+    again = svc.ingest([seed_copy])
+    assert (again.added, again.updated, again.unchanged, again.chunks) == (0, 0, 5, 0)
+    assert calls == []
+    assert chunk_ids_by_article(svc) == before
+    assert sorted(before) == SEED_IDS
+
+
+def test_edited_article_is_replaced_without_stale_chunks(make_service, seed_copy):
+    svc = make_service()
+    svc.ingest([seed_copy])
+    f = seed_copy / "003_b50cd088e71c6203.txt"
+    f.write_text(f.read_text().replace("Zabihullah Mujahid", "Spokesman Q. Example"))
+    summary = svc.ingest([seed_copy])
+    assert (summary.added, summary.updated, summary.unchanged) == (0, 1, 4)
+
+    rec = svc.article("003_b50cd088e71c6203")
+    assert "Spokesman Q. Example" in rec.article.text
+    got = svc.index.store.chunks.get(where={"article_id": "003_b50cd088e71c6203"},
+                                     include=["metadatas", "documents"])
+    assert {m["content_hash"] for m in got["metadatas"]} == {rec.content_hash}
+    assert len(got["ids"]) == rec.n_chunks
+    assert not any("Zabihullah Mujahid" in d for d in got["documents"])
+    hits = svc.index.sparse("Spokesman Q. Example", 3)
+    assert hits and hits[0][0].article_id == "003_b50cd088e71c6203"
+    assert not svc.index.sparse("Zabihullah", 10) or all(
+        c.article_id != "003_b50cd088e71c6203" for c, _ in svc.index.sparse("Zabihullah", 10)
+    )
+
+
+def test_prune_removes_articles_no_longer_present(make_service, seed_copy):
+    svc = make_service()
+    svc.ingest([seed_copy])
+    (seed_copy / "004_ccca31a72ddb13aa.txt").unlink()
+    kept = svc.ingest([seed_copy])
+    assert kept.removed == 0 and svc.index.article("004_ccca31a72ddb13aa") is not None
+    pruned = svc.ingest([seed_copy], prune=True)
+    assert (pruned.removed, pruned.unchanged) == (1, 4)
+    assert svc.index.article("004_ccca31a72ddb13aa") is None
+    assert "004_ccca31a72ddb13aa" not in chunk_ids_by_article(svc)
+    assert all(c.article_id != "004_ccca31a72ddb13aa" for c, _ in svc.index.sparse("Shattal", 10))
+
+
+def test_bad_files_are_skipped_and_the_rest_ingested(make_service, seed_copy):
+    (seed_copy / "broken.txt").write_bytes(b"\x00\xff\x00binary")
+    (seed_copy / "empty.md").write_text("")
+    (seed_copy / "feed.jsonl").write_text('{"id": "j1", "text": "Jay one."}\n{oops\n')
+    svc = make_service()
+    summary = svc.ingest([seed_copy])
+    assert summary.added == 6
+    reasons = sorted(s.reason.split(" (")[0] for s in summary.skipped)
+    assert reasons == ["binary file", "empty file", "not JSON"]
+    assert sorted(chunk_ids_by_article(svc)) == sorted(SEED_IDS + ["j1"])
+
+
+def test_every_chunk_maps_back_to_its_article_verbatim(seed_service):
+    chunks = seed_service.index.store.all_chunks()
+    assert len(chunks) >= 10
+    arts = seed_service.index.articles(SEED_IDS)
+    for c in chunks:
+        assert arts[c.article_id].article.text[c.start:c.end] == c.text
+
+
+def test_chunks_fit_the_embedders_window(seed_service, embedder):
+    from qa.index.store import embed_text
+
+    emb, _ = embedder
+    chunks = seed_service.index.store.all_chunks()
+    assert max(emb.count_tokens([embed_text(c) for c in chunks])) <= 256
+
+
+def test_collection_is_tied_to_embedder_and_chunking():
+    a = collection_name("news", "minilm-l6-int8", ChunkSettings(size=180, overlap=30))
+    b = collection_name("news", "minilm-l6-int8", ChunkSettings(size=120, overlap=30))
+    c = collection_name("news", "other-model", ChunkSettings(size=180, overlap=30))
+    assert len({a, b, c}) == 3
+
+
+def test_reset_empties_the_store(make_service, seed_copy):
+    svc = make_service()
+    svc.ingest([seed_copy])
+    summary = svc.ingest([seed_copy / "000_e5d721c452f0de90.txt"], reset=True)
+    assert summary.added == 1
+    assert svc.index.counts()[0] == 1
+    assert [c.article_id for c, _ in svc.index.sparse("Taliban", 50)] == ["000_e5d721c452f0de90"] * len(
+        svc.index.sparse("Taliban", 50))
+
+
+def test_cli_prints_one_line_summary_and_lists_skips(tmp_path, seed_copy):
+    (seed_copy / "junk.html").write_bytes(b"\x00\x00")
+    cmd = [sys.executable, str(ROOT / "ingest.py"), "--data-dir", str(tmp_path / "v"), str(seed_copy)]
+    out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert out.returncode == 0, out.stderr
+    line = out.stdout.strip().splitlines()[-1]
+    assert line.startswith("added 5, updated 0, unchanged 0, removed 0, skipped 1, chunks ")
+    assert "junk.html: binary file" in out.stderr
+    again = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert again.stdout.strip().startswith("added 0, updated 0, unchanged 5")
+
+
+def test_cli_refuses_missing_paths(tmp_path):
+    out = subprocess.run([sys.executable, str(ROOT / "ingest.py"), "--data-dir", str(tmp_path),
+                          str(tmp_path / "nope")], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 2 and "no such file or folder" in out.stderr
