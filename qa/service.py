@@ -96,3 +96,12 @@ class QAService:
         self.index.ping()
         articles, chunks = self.index.counts()
         return {"articles": articles, "chunks": chunks, "collection": self.index.name}
+
+    # --- streaming and chat ------------------------------------------------------------------
+    def ask_stream(self, question: str, history: Sequence[Turn] = (),
+                   filters: Filters | None = None):
+        """Yields ``{"type": "delta", "text": str}`` events as the answer is produced, then one
+        ``{"type": "answer", "answer": <the /api/ask JSON>}``. Bad input raises before the first
+        event, so the edge can still answer with a 4xx."""
+        q = self.check_question(question)
+        return self.pipeline().stream(q, list(history), filters or Filters())

@@ -1,0 +1,121 @@
+"""Answer engines behind one ``Pipeline``: retrieve, find contests, compose, check citations.
+
+- ``extractive`` (default, no LLM): ``qa/answer/extractive.py``
+- ``llm`` (any OpenAI-compatible endpoint or Ollama): ``qa/answer/llm.py``; on a timeout or an
+  error it falls back to the extractive answer with a note, never a 500.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+
+from ..config import Settings
+from ..domain import Answer, Evidence, Filters
+from ..errors import QAError
+from ..index import ArticleRecord, NewsIndex
+from ..retrieve import retrieve
+from .extractive import ExtractiveEngine, abstention
+
+
+class Pipeline:
+    """Built once per service; thread-safe for concurrent questions."""
+
+    def __init__(self, settings: Settings, index: NewsIndex):
+        self.settings = settings
+        self.index = index
+        self.extractive = ExtractiveEngine(settings.answer, index.embedder)
+        self.llm = None
+        if settings.engine == "llm":
+            from .llm import LLMEngine
+
+            self.llm = LLMEngine(settings.llm)
+
+    def _prepare(self, question: str, history: list, filters: Filters):
+        timings: dict[str, float] = {}
+        t = time.perf_counter()
+        standalone = question
+        if history:
+            from ..chat import rewrite
+
+            standalone = rewrite(question, history)
+        timings["rewrite"] = (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        evidence = retrieve(standalone, self.index, self.settings.retrieval, filters)
+        timings["retrieve"] = (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        records = self.index.articles(e.chunk.article_id for e in evidence)
+        # Chunks whose article is not committed (a write cut short) are never evidence.
+        evidence = [e for e in evidence
+                    if e.chunk.article_id in records
+                    and records[e.chunk.article_id].content_hash == e.chunk.content_hash]
+        contests = self._contests(standalone, evidence, records)
+        timings["contests"] = (time.perf_counter() - t) * 1000
+        return standalone, evidence, records, contests, timings
+
+    def _contests(self, question: str, evidence: list[Evidence], records: dict[str, ArticleRecord]):
+        try:
+            from ..claims import find_contests
+        except ImportError:
+            return []
+        return find_contests(question, evidence, records, self.index.embedder)
+
+    def answer(self, question: str, history: list, filters: Filters) -> Answer:
+        """The answer to ``question`` (made standalone from ``history`` first)."""
+        standalone, evidence, records, contests, timings = self._prepare(question, history, filters)
+        t = time.perf_counter()
+        if not evidence:
+            ans = abstention(standalone)
+        elif self.llm is not None:
+            try:
+                ans = self.llm.answer(standalone, evidence, records, contests)
+            except QAError as exc:
+                fallback = self.extractive.answer(standalone, evidence, records, contests)
+                ans = _with(fallback, notes=fallback.notes + (
+                    f"The language model failed ({exc.message}); this is the extractive answer.",))
+        else:
+            ans = self.extractive.answer(standalone, evidence, records, contests)
+        timings["compose"] = (time.perf_counter() - t) * 1000
+        return _with(ans, question=standalone, timings_ms=timings)
+
+    def stream(self, question: str, history: list, filters: Filters) -> Iterator[dict]:
+        """Delta events, then the final answer event (see ``QAService.ask_stream``)."""
+        t0 = time.perf_counter()
+        standalone, evidence, records, contests, timings = self._prepare(question, history, filters)
+        final: Answer | None = None
+        if evidence and self.llm is not None:
+            try:
+                gen = self.llm.stream(standalone, evidence, records, contests)
+                while True:
+                    try:
+                        delta = next(gen)
+                    except StopIteration as stop:
+                        final = stop.value
+                        break
+                    yield {"type": "delta", "text": delta}
+            except QAError as exc:
+                fb = self.extractive.answer(standalone, evidence, records, contests)
+                final = _with(fb, notes=fb.notes + (
+                    f"The language model failed ({exc.message}); this is the extractive answer.",))
+                yield {"type": "reset"}
+                yield from _sentence_deltas(final.text)
+        else:
+            final = (self.extractive.answer(standalone, evidence, records, contests)
+                     if evidence else abstention(standalone))
+            yield from _sentence_deltas(final.text)
+        timings["total"] = (time.perf_counter() - t0) * 1000
+        final = _with(final, question=standalone, timings_ms=timings)
+        yield {"type": "answer", "answer": final.to_json()}
+
+
+def _sentence_deltas(text: str) -> Iterator[dict]:
+    for piece in re.split(r"(?<=[.!?\]])(\s+)", text):
+        if piece:
+            yield {"type": "delta", "text": piece}
+
+
+def _with(ans: Answer, **changes) -> Answer:
+    from dataclasses import replace
+
+    return replace(ans, **changes)

@@ -1,0 +1,86 @@
+"""Hybrid retrieval: dense (Chroma) and BM25 candidates fused by reciprocal rank, capped per
+article, filtered the same way in both retrievers, with a relevance floor."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .config import RetrievalSettings
+from .domain import Evidence, Filters
+from .index import NewsIndex
+
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
+STOPWORDS = frozenset(
+    """a an the and or but if of to in on at by for with from into about over after before
+    between during without within under against among is are was were be been being am do does
+    did done have has had having will would shall should can could may might must what which who
+    whom whose when where why how that this these those it its it's they them their there here
+    he him his she her we us our you your i me my not no nor so than too very just also any all
+    each some such only own same other more most say said says tell told according did does
+    many much one ones whether as s t""".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer  # PyStemmer ships with llama-index's BM25 retriever
+
+    return Stemmer.Stemmer("english")
+
+
+def content_terms(text: str) -> set[str]:
+    """Stemmed, lower-cased content words (stop words dropped)."""
+    words = [w.lower().strip("'’-") for w in _WORD.findall(text)]
+    words = [w.removesuffix("'s").removesuffix("’s") for w in words]
+    return set(_stemmer().stemWords([w for w in words if w and w not in STOPWORDS]))
+
+
+def overlap(question_terms: set[str], text: str) -> float:
+    """Share of the question's content terms that ``text`` contains."""
+    if not question_terms:
+        return 0.0
+    return len(question_terms & content_terms(text)) / len(question_terms)
+
+
+def retrieve(question: str, index: NewsIndex, cfg: RetrievalSettings,
+             filters: Filters | None = None) -> list[Evidence]:
+    """Up to ``cfg.top_k`` evidence chunks, best first; empty when nothing is relevant enough."""
+    dense = index.dense(question, cfg.dense_k, filters)
+    sparse = index.sparse(question, cfg.sparse_k, filters)
+    fused: dict[str, dict] = {}
+    for rank, (chunk, sim) in enumerate(dense, 1):
+        e = fused.setdefault(chunk.id, {"chunk": chunk, "score": 0.0})
+        e["score"] += 1.0 / (cfg.rrf_k + rank)
+        e["dense_rank"], e["dense_similarity"] = rank, sim
+    for rank, (chunk, _score) in enumerate(sparse, 1):
+        e = fused.setdefault(chunk.id, {"chunk": chunk, "score": 0.0})
+        e["score"] += 1.0 / (cfg.rrf_k + rank)
+        e["sparse_rank"] = rank
+    terms = content_terms(question)
+    ranked = sorted(fused.values(), key=lambda e: -e["score"])
+    out: list[Evidence] = []
+    per_article: dict[str, int] = {}
+    for e in ranked:
+        chunk = e["chunk"]
+        if not relevant(e, terms, cfg):
+            continue
+        if per_article.get(chunk.article_id, 0) >= cfg.per_article:
+            continue
+        per_article[chunk.article_id] = per_article.get(chunk.article_id, 0) + 1
+        out.append(Evidence(chunk=chunk, score=e["score"], dense_rank=e.get("dense_rank"),
+                            sparse_rank=e.get("sparse_rank"),
+                            dense_similarity=e.get("dense_similarity")))
+        if len(out) >= cfg.top_k:
+            break
+    return out
+
+
+def relevant(hit: dict, terms: set[str], cfg: RetrievalSettings) -> bool:
+    """The relevance floor: a strong dense match, or a fair one that shares enough words."""
+    sim = hit.get("dense_similarity")
+    if sim is None:
+        sim = -1.0
+    if sim >= cfg.strong_dense:
+        return True
+    return sim >= cfg.min_dense and overlap(terms, hit["chunk"].title + " " + hit["chunk"].text) >= cfg.min_overlap
