@@ -95,6 +95,11 @@ class RetrievalSettings(BaseSettings):
     strong_dense: float = Field(
         0.55, ge=-1.0, le=1.0, description="Cosine similarity that counts as evidence on its own."
     )
+    lexical_only: float = Field(
+        0.75, ge=0.0, le=1.0,
+        description="Share of the question's content words that makes a chunk evidence whatever "
+        "its dense similarity (a long chunk's vector can bury the one sentence that answers).",
+    )
 
 
 class AnswerSettings(BaseSettings):
@@ -102,7 +107,12 @@ class AnswerSettings(BaseSettings):
 
     model_config = _section("QA_ANSWER_")
 
-    max_sentences: int = Field(5, ge=1, le=20, description="Sentences in an extractive answer.")
+    max_sentences: int = Field(4, ge=1, le=20, description="Sentences in an extractive answer.")
+    min_coverage: float = Field(
+        0.5, ge=0.0, le=1.0,
+        description="Share of the question's (IDF-weighted) content words that the best sentence "
+        "must contain; below it the extractive engine abstains.",
+    )
     max_question_chars: int = Field(
         2000, ge=10, le=20000, description="Longer questions are refused with 400."
     )

@@ -29,11 +29,29 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
+# Irregular and derived forms that a stemmer leaves apart but a reader treats as one word.
+LEMMAS = {
+    "led": "lead", "leader": "lead", "leaders": "lead", "leadership": "lead", "leading": "lead",
+    "fled": "flee", "fleeing": "flee", "took": "take", "taken": "take", "taking": "take",
+    "won": "win", "winner": "win", "spoke": "speak", "spoken": "speak", "spokesman": "speak",
+    "spokesperson": "speak", "spokeswoman": "speak", "spokesmen": "speak", "speaks": "speak",
+    "killed": "kill", "dead": "kill", "died": "kill", "death": "kill", "deaths": "kill",
+    "held": "hold", "holding": "hold", "seized": "seize", "captured": "seize", "capture": "seize",
+    "captures": "seize", "began": "begin", "begun": "begin", "started": "begin", "start": "begin",
+    "met": "meet", "meeting": "meet",
+    "negotiations": "talk", "negotiation": "talk", "negotiated": "talk", "negotiating": "talk",
+    "fighters": "fighter", "militants": "fighter", "militant": "fighter",
+    "agreed": "agreement", "agree": "agreement", "ceasefire": "ceasefire",
+    "truce": "ceasefire", "casualties": "kill",
+}
+
+
 def content_terms(text: str) -> set[str]:
-    """Stemmed, lower-cased content words (stop words dropped)."""
+    """Stemmed, lower-cased content words (stop words dropped, common irregular forms merged)."""
     words = [w.lower().strip("'’-") for w in _WORD.findall(text)]
     words = [w.removesuffix("'s").removesuffix("’s") for w in words]
-    return set(_stemmer().stemWords([w for w in words if w and w not in STOPWORDS]))
+    words = [LEMMAS.get(w, w) for w in words if w and w not in STOPWORDS]
+    return set(_stemmer().stemWords(words))
 
 
 def overlap(question_terms: set[str], text: str) -> float:
@@ -79,8 +97,9 @@ def retrieve(question: str, index: NewsIndex, cfg: RetrievalSettings,
 def relevant(hit: dict, terms: set[str], cfg: RetrievalSettings) -> bool:
     """The relevance floor: a strong dense match, or a fair one that shares enough words."""
     sim = hit.get("dense_similarity")
-    if sim is None:
-        sim = -1.0
-    if sim >= cfg.strong_dense:
+    if sim is not None and sim >= cfg.strong_dense:
         return True
-    return sim >= cfg.min_dense and overlap(terms, hit["chunk"].title + " " + hit["chunk"].text) >= cfg.min_overlap
+    share = overlap(terms, hit["chunk"].title + " " + hit["chunk"].text)
+    if share >= cfg.lexical_only and len(terms) >= 2:
+        return True
+    return sim is not None and sim >= cfg.min_dense and share >= cfg.min_overlap
