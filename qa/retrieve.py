@@ -40,6 +40,7 @@ LEMMAS = {
     "captures": "seize", "began": "begin", "begun": "begin", "started": "begin", "start": "begin",
     "met": "meet", "meeting": "meet",
     "negotiations": "talk", "negotiation": "talk", "negotiated": "talk", "negotiating": "talk",
+    "negotiate": "talk", "negotiators": "talk", "negotiator": "talk",
     "fighters": "fighter", "militants": "fighter", "militant": "fighter",
     "agreed": "agreement", "agree": "agreement", "ceasefire": "ceasefire",
     "truce": "ceasefire", "casualties": "kill",

@@ -53,7 +53,7 @@ class SparseIndex:
         if filters.after:
             keep &= self._date >= int(filters.after.replace("-", ""))
         if filters.before:
-            keep &= self._date <= int(filters.before.replace("-", ""))
+            keep &= (self._date <= int(filters.before.replace("-", ""))) & (self._date > 0)
         if filters.sources:
             keep &= np.isin(self._source, list(filters.sources))
         if filters.article_ids:

@@ -128,6 +128,7 @@ class ChromaStore:
         self.name = collection_name(cfg.collection_prefix, embedder_id, chunking)
         self.chunker = Chunker(chunking)
         self.client = client or make_client(cfg)
+        self._vector_index = None  # (collection, llama-index VectorStoreIndex), built on first search
         with store_errors("opening collections"):
             self.chunks = self.client.get_or_create_collection(
                 self.name, metadata={"hnsw:space": "cosine"}, embedding_function=None
@@ -137,13 +138,18 @@ class ChromaStore:
             )
 
     # --- state -------------------------------------------------------------------------------
+    def _manifest_metadata(self) -> dict:
+        # A Collection object caches its metadata from when it was fetched; another process (an
+        # ingest run, a second worker) moves the state, so read it from the store every time.
+        fresh = self.client.get_collection(self.manifest.name, embedding_function=None)
+        return dict(fresh.metadata or {})
+
     def _state(self) -> dict:
-        meta = dict(self.manifest.metadata or {})
+        meta = self._manifest_metadata()
         return {"generation": int(meta.get("generation", 0)), "dirty": bool(meta.get("dirty", False))}
 
     def _set_state(self, **kw) -> None:
-        meta = {k: v for k, v in dict(self.manifest.metadata or {}).items()
-                if not k.startswith("hnsw:")}
+        meta = {k: v for k, v in self._manifest_metadata().items() if not k.startswith("hnsw:")}
         meta.update(kw)
         self.manifest.modify(metadata=meta)
 
@@ -190,6 +196,17 @@ class ChromaStore:
                         out.append(chunk_from_record(cid, doc, meta))
         out.sort(key=lambda c: (c.article_id, c.index))
         return out
+
+    def committed(self, hits: list[tuple[Chunk, float]]) -> list[tuple[Chunk, float]]:
+        """``hits`` less the chunks that are not of their article's committed version: those of
+        a write cut short, or of a version replaced since a BM25 index was built."""
+        ids = list({c.article_id for c, _ in hits})
+        if not ids:
+            return hits
+        with store_errors("reading the manifest"):
+            got = self.manifest.get(ids=ids, include=["metadatas"])
+        hashes = {i: m["content_hash"] for i, m in zip(got["ids"], got["metadatas"])}
+        return [(c, s) for c, s in hits if hashes.get(c.article_id) == c.content_hash]
 
     def get_articles(self, ids: Iterable[str]) -> dict[str, ArticleRecord]:
         """Committed articles by ID (missing IDs are absent from the result)."""
@@ -335,8 +352,12 @@ class ChromaStore:
         """Nearest chunks to ``query`` by cosine similarity, through llama-index's retriever."""
         from llama_index.core import VectorStoreIndex
 
-        index = VectorStoreIndex.from_vector_store(self.vector_store(), embed_model=self.embedder)
-        retriever = index.as_retriever(similarity_top_k=k, filters=metadata_filters(filters))
+        if self._vector_index is None or self._vector_index[0] is not self.chunks:
+            index = VectorStoreIndex.from_vector_store(self.vector_store(), embed_model=self.embedder)
+            self._vector_index = (self.chunks, index)
+        retriever = self._vector_index[1].as_retriever(
+            similarity_top_k=k, filters=metadata_filters(filters)
+        )
         with store_errors("searching"):
             hits = retriever.retrieve(query)
         out = []
@@ -345,7 +366,7 @@ class ChromaStore:
             # ChromaVectorStore reports exp(-cosine distance); undo it to get cosine similarity.
             sim = 1.0 + math.log(h.score) if h.score and h.score > 0 else -1.0
             out.append((chunk_from_record(h.node.node_id, h.node.get_content(), meta), sim))
-        return out
+        return self.committed(out)
 
 
 def _embed(embedder, texts: list[str]) -> list[list[float]]:
@@ -386,7 +407,9 @@ def where_clause(filters: Filters | None) -> dict | None:
     if filters.after:
         conds.append({"date_int": {"$gte": _date_int(filters.after)}})
     if filters.before:
+        # An undated article cannot be shown to fall in a date range, so it never does.
         conds.append({"date_int": {"$lte": _date_int(filters.before)}})
+        conds.append({"date_int": {"$gte": 1}})
     if filters.sources:
         conds.append({"source": {"$in": list(filters.sources)}})
     if filters.article_ids:
@@ -410,6 +433,7 @@ def metadata_filters(filters: Filters | None):
         fs.append(MetadataFilter(key="date_int", value=_date_int(filters.after), operator=FilterOperator.GTE))
     if filters.before:
         fs.append(MetadataFilter(key="date_int", value=_date_int(filters.before), operator=FilterOperator.LTE))
+        fs.append(MetadataFilter(key="date_int", value=1, operator=FilterOperator.GTE))
     if filters.sources:
         fs.append(MetadataFilter(key="source", value=list(filters.sources), operator=FilterOperator.IN))
     if filters.article_ids:
