@@ -91,6 +91,10 @@ class QAService:
         """A page of articles and the total that match."""
         return self.index.list_articles(filters, limit, offset, query)
 
+    def sources(self) -> list[str]:
+        """Every outlet name in the store (for filter menus)."""
+        return self.index.sources()
+
     def ready(self) -> dict:
         """Raises ``StoreUnavailable`` unless the store answers; else counts."""
         self.index.ping()
@@ -105,3 +109,43 @@ class QAService:
         event, so the edge can still answer with a 4xx."""
         q = self.check_question(question)
         return self.pipeline().stream(q, list(history), filters or Filters())
+
+    def sessions(self):
+        """Server-side chat sessions (one SQLite file under the data dir, shared by workers)."""
+        if getattr(self, "_sessions", None) is None:
+            from .chat import SessionStore
+
+            self._sessions = SessionStore(self.settings.store.data_dir / "sessions.sqlite3",
+                                          self.settings.web.session_ttl_s)
+        return self._sessions
+
+    def _chat_history(self, session_id: str | None, question) -> tuple[str, str, list[Turn]]:
+        q = self.check_question(question)
+        store = self.sessions()
+        if session_id is None:
+            return store.create(), q, []
+        return session_id, q, store.history(session_id, self.settings.answer.history_turns)
+
+    def chat(self, session_id: str | None, question: str,
+             filters: Filters | None = None) -> tuple[str, Answer]:
+        """One turn of a conversation: ``question`` is answered in the light of the session's
+        earlier turns (a new session when ``session_id`` is None); returns (session_id, Answer)."""
+        sid, q, history = self._chat_history(session_id, question)
+        answer = self.ask(q, history, filters)
+        self.sessions().append(sid, q, answer.question or q, answer.text)
+        return sid, answer
+
+    def chat_stream(self, session_id: str | None, question: str, filters: Filters | None = None):
+        """``chat`` as events (see ``ask_stream``); returns (session_id, events). The turn is
+        recorded when the final answer event has been produced."""
+        sid, q, history = self._chat_history(session_id, question)
+        events = self.ask_stream(q, history, filters)
+
+        def recorded():
+            for ev in events:
+                if ev.get("type") == "answer":
+                    a = ev["answer"]
+                    self.sessions().append(sid, q, a.get("question") or q, a.get("answer", ""))
+                yield ev
+
+        return sid, recorded()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
 from ..config import Settings
-from ..domain import Filters
-from ..errors import BadRequest, QAError
+from ..errors import QAError
 from ..service import QAService
+from .api import parse_filters  # noqa: F401  (re-exported: other edges parse filters the same way)
 
 
 def create_app(service: QAService | None = None, settings: Settings | None = None) -> Flask:
@@ -17,66 +17,38 @@ def create_app(service: QAService | None = None, settings: Settings | None = Non
     service = service or QAService(settings)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.web.max_body_bytes
+    app.json.sort_keys = False
     app.extensions["qa_service"] = service
+    app.extensions["qa_settings"] = settings
 
-    @app.errorhandler(QAError)
-    def _qa_error(exc: QAError):
-        return jsonify(exc.to_dict()), exc.status
-
-    @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException):
-        code = (exc.name or "error").lower().replace(" ", "_")
-        return jsonify({"error": {"code": code, "message": exc.description or exc.name}}), exc.code
-
+    # The one place where an exception becomes the JSON error shape (streams reuse it through
+    # ``app.handle_user_exception``).
     @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):
-        app.logger.exception("unhandled error")
-        return jsonify({"error": {"code": "internal", "message": "internal error"}}), 500
+    def _error(exc: Exception):
+        if isinstance(exc, QAError):
+            body, status = exc.to_dict(), exc.status
+        elif isinstance(exc, HTTPException):
+            code = (exc.name or "error").lower().replace(" ", "_")
+            body = {"error": {"code": code, "message": exc.description or exc.name}}
+            status = exc.code or 500
+        else:
+            app.logger.exception("unhandled error")
+            body, status = {"error": {"code": "internal", "message": "internal error"}}, 500
+        resp = jsonify(body)
+        resp.status_code = status
+        if isinstance(exc, HTTPException) and status == 405:
+            resp.headers["Allow"] = ", ".join(exc.valid_methods or ())
+        return resp
 
-    @app.get("/healthz")
-    def healthz():
-        return jsonify({"status": "ok"})
+    from . import api, metrics, page, security
 
-    @app.get("/readyz")
-    def readyz():
-        return jsonify({"status": "ready", **service.ready()})
+    security.install(app, settings.web)
+    metrics.install(app)
+    app.register_blueprint(api.ops)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(page.bp)
+    if settings.slack.signing_secret and settings.slack.bot_token:
+        from .slack import register_slack  # slack_bolt is imported only when Slack is set up
 
-    @app.post("/api/ask")
-    def ask():
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            raise BadRequest("the body must be a JSON object with a 'question'")
-        answer = service.ask(body.get("question"), body.get("history") or (),
-                             parse_filters(body.get("filters")))
-        return jsonify(answer.to_json())
-
+        register_slack(app, service, settings)
     return app
-
-
-def parse_filters(raw) -> Filters:
-    """``{"after", "before", "sources", "article_ids"}`` checked and turned into ``Filters``."""
-    if raw is None:
-        return Filters()
-    if not isinstance(raw, dict):
-        raise BadRequest("'filters' must be an object")
-    unknown = set(raw) - {"after", "before", "sources", "article_ids"}
-    if unknown:
-        raise BadRequest(f"unknown filter(s): {', '.join(sorted(unknown))}")
-    from ..corpus import parse_date
-
-    out = {}
-    for key in ("after", "before"):
-        v = raw.get(key)
-        if v in (None, ""):
-            continue
-        if not isinstance(v, str) or parse_date(v) != v[:10] or len(v) != 10:
-            raise BadRequest(f"'{key}' must be a date YYYY-MM-DD")
-        out[key] = v
-    for key in ("sources", "article_ids"):
-        v = raw.get(key)
-        if v in (None, []):
-            continue
-        if not isinstance(v, list) or not all(isinstance(x, str) and x for x in v) or len(v) > 200:
-            raise BadRequest(f"'{key}' must be a list of up to 200 non-empty strings")
-        out[key] = tuple(v)
-    return Filters(**out)
