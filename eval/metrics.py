@@ -1,0 +1,392 @@
+"""The metrics: what each measures, how one answer is measured, and how a run adds up.
+
+Everything here reads the ``POST /api/ask`` JSON (``Answer.to_json()``), so an in-process run and
+a run against a server are scored the same way. ``corpus`` is ``{article_id: Article}``, the
+articles exactly as the service cleaned them, so quotes can be checked at their offsets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from itertools import permutations
+from typing import Literal
+
+from qa.domain import Article
+
+from .judge import blocks, cited_ids, hedged, normalise, sentences, supports
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A named measure of a run; ``higher_is_better`` decides how a threshold bounds it."""
+
+    name: str
+    label: str
+    description: str
+    unit: Literal["rate", "count"] = "rate"
+    higher_is_better: bool = True
+
+
+METRICS: dict[str, Metric] = {m.name: m for m in (
+    Metric("citation_validity", "Citation validity",
+           "Cited IDs that are corpus articles with the quote verbatim at [start, end) "
+           "(citations, text markers and contest claims)."),
+    Metric("citation_recall", "Citation recall (ALCE)",
+           "Answer sentences whose citations, taken together, support them."),
+    Metric("citation_precision", "Citation precision (ALCE)",
+           "Citations that support their sentence, or that it needs beside the others."),
+    Metric("answer_accuracy", "Answer accuracy",
+           "Fact cases whose answer contains an expected answer (all of them where the case "
+           "says so) and states no wrong answer as fact."),
+    Metric("must_cite_rate", "Expected article cited",
+           "Fact cases with must_cite whose answer cites at least one of those articles."),
+    Metric("abstention_accuracy", "Abstention accuracy",
+           "Abstain cases (the articles hold no answer) where the service abstained."),
+    Metric("false_abstention_rate", "False abstentions",
+           "Answerable cases (fact, contested) where the service abstained.",
+           higher_is_better=False),
+    Metric("contest_recall", "Contest recall",
+           "Contested cases where one contest carries every expected side and the answer "
+           "cites each side."),
+    Metric("false_contest_rate", "False contests",
+           "Fact cases whose answer reports a contest.", higher_is_better=False),
+    Metric("attribution_rate", "Attribution rate",
+           "Contested claims given with a speaker other than the outlet itself."),
+    Metric("unhedged_assertions", "Unhedged assertions",
+           "Answer sentences that state a contested claim in the narrator's voice.",
+           unit="count", higher_is_better=False),
+    Metric("errors", "Errors", "Cases where the service failed to answer.", unit="count",
+           higher_is_better=False),
+    Metric("pass_rate", "Cases passed", "Cases that passed every required check."),
+)}
+
+
+# --- one answer ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Problem:
+    """A citation, marker or claim that fails validity, and why."""
+
+    what: str
+    article_id: str
+    why: str
+
+
+def validity(answer: Mapping, corpus: Mapping[str, Article]) -> tuple[int, list[Problem]]:
+    """(items checked, problems): every citation and contest claim names a corpus article and
+    quotes it verbatim at ``[start, end)``; every marker in the text has a citation."""
+    checked = 0
+    problems: list[Problem] = []
+    quoted = {c.get("article_id") for c in answer.get("citations", [])}
+
+    def check(what: str, item: Mapping) -> None:
+        nonlocal checked
+        checked += 1
+        aid = item.get("article_id")
+        art = corpus.get(aid) if isinstance(aid, str) else None
+        if art is None:
+            problems.append(Problem(what, str(aid), "not an article of the corpus"))
+            return
+        start, end, quote = item.get("start"), item.get("end"), item.get("quote")
+        if not (isinstance(start, int) and isinstance(end, int) and isinstance(quote, str)):
+            problems.append(Problem(what, aid, "quote, start or end missing"))
+        elif not 0 <= start < end <= len(art.text):
+            problems.append(Problem(what, aid, f"[{start}, {end}) lies outside the article"))
+        elif art.text[start:end] != quote:
+            problems.append(Problem(what, aid, f"quote is not the article text at [{start}, {end})"))
+
+    for c in answer.get("citations", []):
+        check("citation", c)
+    for contest in answer.get("contested", []):
+        for side in contest.get("sides", []):
+            for claim in side.get("claims", []):
+                check("contest claim", claim)
+    for aid in cited_ids(answer.get("answer", "")):
+        checked += 1
+        if aid not in corpus:
+            problems.append(Problem("marker", aid, "cited in the text but not in the corpus"))
+        elif aid not in quoted:
+            problems.append(Problem("marker", aid, "cited in the text without a citation quote"))
+    return checked, problems
+
+
+def quotes_by_article(answer: Mapping, corpus: Mapping[str, Article]) -> dict[str, str]:
+    """The verbatim quotes an answer gives for each article (citations and contest claims);
+    a quote that is not the article's text does not count as a passage."""
+    out: dict[str, list[str]] = {}
+    items = list(answer.get("citations", []))
+    for contest in answer.get("contested", []):
+        for side in contest.get("sides", []):
+            items.extend(side.get("claims", []))
+    for it in items:
+        art = corpus.get(it.get("article_id"))
+        s, e, q = it.get("start"), it.get("end"), it.get("quote")
+        if art and isinstance(s, int) and isinstance(e, int) and q and art.text[s:e] == q:
+            out.setdefault(art.id, [])
+            if q not in out[art.id]:
+                out[art.id].append(q)
+    return {k: "\n".join(v) for k, v in out.items()}
+
+
+@dataclass(frozen=True)
+class SentenceSupport:
+    """One answer sentence as ALCE sees it."""
+
+    sentence: str
+    cited: tuple[str, ...]
+    supported: bool
+    precise: int  # citations that count for precision
+    inherited: bool = False  # the citations are those of the next sentence (see ``alce``)
+
+
+def alce(answer: Mapping, corpus: Mapping[str, Article]) -> list[SentenceSupport]:
+    """ALCE citation recall and precision per sentence (Gao et al. 2023, section 4.3), with
+    ``judge.supports`` in place of the NLI model. A sentence is supported when the passages of
+    all its citations together support it; a citation is precise when its sentence is
+    supported and it either supports the sentence alone or the others do not without it.
+
+    The passage of a citation is the verbatim quote(s) the answer gives for that article. One
+    marker may close several sentences of a paragraph (the extractive engine quotes a context
+    sentence together with the one it explains): a sentence with no marker of its own takes
+    the markers of the next sentence in its paragraph, and must still be supported by them."""
+    passages = quotes_by_article(answer, corpus)
+    out = []
+    for block in blocks(answer.get("answer", "")):
+        own = [cited_ids(s) for s in block]
+        for k, sent in enumerate(block):
+            ids, inherited = own[k], False
+            if not ids:
+                later = next((x for x in own[k + 1:] if x), [])
+                ids, inherited = later, bool(later)
+            out.append(_support(sent, ids, passages, inherited))
+    return out
+
+
+def _support(sent: str, ids: list[str], passages: dict[str, str],
+             inherited: bool) -> SentenceSupport:
+    joint = bool(ids) and supports(sent, "\n".join(passages.get(i, "") for i in ids))
+    precise = 0
+    if joint and len(ids) > 1:
+        for aid in ids:
+            rest = "\n".join(passages.get(i, "") for i in ids if i != aid)
+            if supports(sent, passages.get(aid, "")) or not supports(sent, rest):
+                precise += 1
+    else:
+        precise = int(joint)
+    return SentenceSupport(sent, tuple(ids), joint, precise, inherited)
+
+
+def answer_cited(answer: Mapping) -> set[str]:
+    """Every article ID the answer cites, in its text or its citation list."""
+    ids = set(cited_ids(answer.get("answer", "")))
+    ids.update(c.get("article_id") for c in answer.get("citations", []) if c.get("article_id"))
+    return ids
+
+
+def matches_speaker(alias: str, claim: Mapping) -> bool:
+    """Whether ``alias`` names the claim's speaker, side or affiliation (all the words of one
+    inside the other, after normalising: 'Mujahid' ~ 'Zabihullah Mujahid')."""
+    a = set(normalise(alias).split())
+    if not a:
+        return False
+    for key in ("speaker", "side", "affiliation"):
+        t = set(normalise(claim.get(key) or "").split())
+        if t and (a <= t or t <= a):
+            return True
+    return False
+
+
+def side_claims(expected, side: Mapping) -> list[Mapping]:
+    """Claims of a contest side that make the expected side (by article and speaker)."""
+    return [c for c in side.get("claims", [])
+            if (not expected.articles or c.get("article_id") in expected.articles)
+            and (not expected.speakers or any(matches_speaker(a, c) for a in expected.speakers))]
+
+
+@dataclass(frozen=True)
+class ContestMatch:
+    """How well the answer's contests carry a contested case's sides."""
+
+    found: bool
+    topic: str = ""
+    missing_sides: tuple[str, ...] = ()
+    uncited_sides: tuple[str, ...] = ()
+
+
+def contest_match(expected_sides, answer: Mapping) -> ContestMatch:
+    """The best contest of the answer for the expected sides: each side needs its own contest
+    side with a claim that makes it, and a citation of an article that carries it."""
+    cited = answer_cited(answer)
+    best = ContestMatch(False, "", tuple(s.name for s in expected_sides))
+    for contest in answer.get("contested", []):
+        sides = contest.get("sides", [])
+        best_here = None
+        for order in permutations(range(len(sides)), min(len(sides), len(expected_sides))):
+            missing, uncited = [], []
+            for exp, j in zip(expected_sides, order):
+                claims = side_claims(exp, sides[j])
+                if not claims:
+                    missing.append(exp.name)
+                elif not cited & ({c.get("article_id") for c in claims} | set(exp.articles)):
+                    uncited.append(exp.name)
+            missing += [e.name for e in expected_sides[len(order):]]
+            m = ContestMatch(not missing and not uncited, contest.get("topic", ""),
+                             tuple(missing), tuple(uncited))
+            if best_here is None or _rank(m) < _rank(best_here):
+                best_here = m
+        if best_here and _rank(best_here) < _rank(best):
+            best = best_here
+    return best
+
+
+def _rank(m: ContestMatch) -> tuple[int, int]:
+    return (len(m.missing_sides), len(m.uncited_sides))
+
+
+def claims_of(answer: Mapping) -> list[Mapping]:
+    """Every claim in the answer's contests."""
+    return [c for k in answer.get("contested", []) for s in k.get("sides", [])
+            for c in s.get("claims", [])]
+
+
+def attributed(claim: Mapping, corpus: Mapping[str, Article]) -> bool:
+    """A claim is attributed when it names a speaker, and the speaker is not just the outlet
+    that published the article."""
+    speaker = normalise(claim.get("speaker") or "")
+    if not speaker or speaker in {"unknown", "unattributed", "article", "report", "outlet"}:
+        return False
+    art = corpus.get(claim.get("article_id"))
+    return not (art and art.source and speaker == normalise(art.source))
+
+
+def unhedged(answer: Mapping) -> list[str]:
+    """Sentences of the answer that state a contested claim in the narrator's voice.
+
+    Uses ``qa.claims.unhedged(text, contests)`` when the claims module provides it, so the
+    service and its eval agree on what hedging is. Otherwise: a sentence is unhedged when it
+    carries no attribution (``judge.hedged``) and a claim of one of the answer's contests
+    supports it (``judge.supports``), i.e. it repeats a disputed claim as plain fact."""
+    if answer.get("abstained") or not answer.get("contested"):
+        return []
+    text = answer.get("answer", "")
+    try:
+        from qa.claims import unhedged as claims_unhedged
+    except ImportError:
+        claims_unhedged = None
+    if claims_unhedged is not None:
+        found = claims_unhedged(text, contests_from_json(answer.get("contested", [])))
+        if isinstance(found, bool):
+            return [text] if found else []
+        if isinstance(found, int):
+            return [text] * found
+        return [f if isinstance(f, str) else getattr(f, "text", str(f)) for f in found]
+    quotes = [c.get("quote", "") for c in claims_of(answer)]
+    return [s for s in sentences(text)
+            if not hedged(s) and any(supports(s, q) for q in quotes if q)]
+
+
+def contests_from_json(items: Iterable[Mapping]):
+    """``Contest`` values rebuilt from the answer JSON (for ``qa.claims`` functions)."""
+    from qa.domain import Claim, Contest, ContestSide
+
+    out = []
+    for k in items:
+        sides = []
+        for s in k.get("sides", []):
+            claims = tuple(
+                Claim(speaker=c.get("speaker") or "", side=c.get("side") or "",
+                      stance=c.get("stance") or "asserts", quote=c.get("quote") or "",
+                      article_id=c.get("article_id") or "", start=int(c.get("start") or 0),
+                      end=int(c.get("end") or 0), affiliation=c.get("affiliation"),
+                      date=c.get("date"))
+                for c in s.get("claims", []))
+            sides.append(ContestSide(position=s.get("position") or "", claims=claims))
+        out.append(Contest(topic=k.get("topic") or "", sides=tuple(sides),
+                           kind=k.get("kind") or "denial"))
+    return tuple(out)
+
+
+# --- a run ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Value:
+    """A metric's value over a run: ``numerator / denominator``, or a count."""
+
+    name: str
+    value: float | None
+    numerator: float = 0
+    denominator: float = 0
+
+    def shown(self) -> str:
+        """The value as the summary table prints it."""
+        if self.value is None:
+            return "n/a"
+        if METRICS[self.name].unit == "count":
+            return str(int(self.value))
+        return f"{self.value:.3f} ({self.numerator:g}/{self.denominator:g})"
+
+
+def _rate(name: str, num: float, den: float) -> Value:
+    return Value(name, num / den if den else None, num, den)
+
+
+def aggregate(results) -> dict[str, Value]:
+    """Every metric over a run's case results (``scoring.CaseResult``)."""
+    s = lambda key: sum(r.counts.get(key, 0) for r in results)  # noqa: E731
+    n = lambda cond: sum(1 for r in results if cond(r))  # noqa: E731
+    fact = [r for r in results if r.case.kind == "fact"]
+    contested = [r for r in results if r.case.kind == "contested"]
+    abstain = [r for r in results if r.case.kind == "abstain"]
+    answerable = fact + contested
+    with_cite = [r for r in fact if r.case.must_cite]
+    vals = [
+        _rate("citation_validity", s("valid_items"), s("checked_items")),
+        _rate("citation_recall", s("supported_sentences"), s("sentences")),
+        _rate("citation_precision", s("precise_citations"), s("sentence_citations")),
+        _rate("answer_accuracy", sum(r.counts.get("correct", 0) for r in fact), len(fact)),
+        _rate("must_cite_rate", sum(r.counts.get("cited_expected", 0) for r in with_cite),
+              len(with_cite)),
+        _rate("abstention_accuracy", sum(r.counts.get("abstained", 0) for r in abstain),
+              len(abstain)),
+        _rate("false_abstention_rate", sum(r.counts.get("abstained", 0) for r in answerable),
+              len(answerable)),
+        _rate("contest_recall", sum(r.counts.get("contest_found", 0) for r in contested),
+              len(contested)),
+        _rate("false_contest_rate", sum(r.counts.get("contests", 0) > 0 for r in fact),
+              len(fact)),
+        _rate("attribution_rate", s("attributed_claims"), s("claims")),
+        Value("unhedged_assertions", s("unhedged"), s("unhedged"), 1),
+        Value("errors", n(lambda r: r.error is not None), n(lambda r: r.error is not None), 1),
+        _rate("pass_rate", n(lambda r: r.passed), len(results)),
+    ]
+    return {v.name: v for v in vals}
+
+
+@dataclass(frozen=True)
+class ThresholdResult:
+    """One threshold of the suite against the run's value."""
+
+    metric: str
+    bound: float
+    value: float | None
+    passed: bool
+
+    def describe(self) -> str:
+        """``citation_validity 0.950 < 1.000`` style text."""
+        op = ">=" if METRICS[self.metric].higher_is_better else "<="
+        v = "n/a (not measured)" if self.value is None else f"{self.value:.3f}"
+        return f"{self.metric} {v} (needs {op} {self.bound:g})"
+
+
+def check_thresholds(values: Mapping[str, Value], thresholds: Mapping[str, float]):
+    """Each threshold checked; a metric the run could not measure fails its threshold."""
+    out = []
+    for name, bound in thresholds.items():
+        v = values[name].value
+        if v is None:
+            ok = False
+        elif METRICS[name].higher_is_better:
+            ok = v >= bound - 1e-9
+        else:
+            ok = v <= bound + 1e-9
+        out.append(ThresholdResult(name, bound, v, ok))
+    return out
