@@ -1,0 +1,342 @@
+"""The Slack edge: a slack-bolt app mounted on the Flask app at ``/slack/events`` (Events API and
+interactivity) and ``/slack/commands`` (``/ask``).
+
+Slack wants an answer to every request within 3 seconds, and answering a question takes longer,
+so every listener acknowledges at once and a lazy listener (bolt's ``process_before_response``
+mode, which also works under gunicorn) answers afterwards on a small thread pool. Slack re-sends
+an event it thinks was not acknowledged; the bot answers each question once: retries are
+acknowledged without work, and event IDs and message timestamps already seen are skipped.
+slack_bolt stays in this module; ``slack_blocks`` holds the message formats.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from flask import Flask, Request, jsonify, request
+from slack_bolt import App, BoltResponse
+from slack_bolt.adapter.flask.handler import to_bolt_request, to_flask_response
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.signature import SignatureVerifier
+
+from ..config import Settings
+from ..errors import BadRequest, QAError
+from ..service import QAService
+from .slack_blocks import (APOLOGY_TEXT, EVENT_PENDING, PENDING_TEXT, USAGE_TEXT, Links,
+                           SlackMessage, SourceInfo, clean_question, history_from_replies, notice,
+                           render_answer)
+
+log = logging.getLogger(__name__)
+
+#: Longer than the 5 minutes a signature stays valid, so a replayed request is always caught
+#: by one check or the other.
+SEEN_TTL_S = 600
+#: Errors of ``chat.postMessage`` that mean "the bot cannot post here" (a channel it is not in,
+#: a private channel), where ``/ask`` answers through the command's response_url instead.
+NOT_POSTABLE = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}
+#: Message subtypes written by a person; every other subtype is an edit, a join, a bot...
+PERSON_SUBTYPES = {None, "thread_broadcast", "file_share"}
+
+
+class RecentKeys:
+    """Keys seen in the last ``ttl_s`` seconds (event IDs, message timestamps, trigger IDs).
+
+    Kept in a SQLite file so that the gunicorn workers of a host share them: Slack's second
+    delivery of an event may reach a different worker than the first."""
+
+    def __init__(self, path: Path, ttl_s: float = SEEN_TTL_S):
+        self.ttl_s = ttl_s
+        self._lock = threading.Lock()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, timeout=5, isolation_level=None,
+                                   check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, at REAL NOT NULL)")
+        self._db.execute("CREATE INDEX IF NOT EXISTS seen_at ON seen (at)")
+
+    def first_time(self, *keys: str) -> bool:
+        """Records ``keys``; True unless any of them was seen within the TTL."""
+        now = time.time()
+        marks = ",".join("?" * len(keys))
+        try:
+            with self._lock:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    self._db.execute("DELETE FROM seen WHERE at < ?", (now - self.ttl_s,))
+                    (known,) = self._db.execute(
+                        f"SELECT COUNT(*) FROM seen WHERE key IN ({marks})", keys).fetchone()
+                    self._db.executemany("INSERT OR REPLACE INTO seen VALUES (?, ?)",
+                                         [(k, now) for k in keys])
+                finally:
+                    self._db.execute("COMMIT")
+        except sqlite3.Error:
+            # Better a rare second answer than a question never answered.
+            log.exception("the Slack delivery record failed; answering anyway")
+            return True
+        return known == 0
+
+
+class AnswerExecutor(ThreadPoolExecutor):
+    """Runs the lazy listeners, and knows when none is running (for shutdown and tests)."""
+
+    def __init__(self, max_workers: int = 4):
+        super().__init__(max_workers=max_workers, thread_name_prefix="slack-answer")
+        self._pending = 0
+        self._idle = threading.Condition()
+
+    def submit(self, fn, /, *args, **kwargs):
+        with self._idle:
+            self._pending += 1
+        future = super().submit(fn, *args, **kwargs)
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, _future) -> None:
+        with self._idle:
+            self._pending -= 1
+            self._idle.notify_all()
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Blocks until every submitted answer has finished; False on timeout."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout)
+
+
+def _error(status: int, code: str, message: str):
+    return jsonify({"error": {"code": code, "message": message}}), status
+
+
+def _delivery_keys(body: dict) -> list[str]:
+    """What identifies one delivery of one user action, whichever way Slack sends it again."""
+    keys = []
+    if body.get("type") == "event_callback":
+        if body.get("event_id"):
+            keys.append("event:" + str(body["event_id"]))
+        event = body.get("event") or {}
+        # A DM that mentions the bot can arrive as both message.im and app_mention.
+        if event.get("type") in ("message", "app_mention") and event.get("channel") and event.get("ts"):
+            keys.append(f"message:{event['channel']}:{event['ts']}")
+    elif body.get("command") and body.get("trigger_id"):
+        keys.append("command:" + str(body["trigger_id"]))
+    return keys
+
+
+class SlackBot:
+    """The bolt app, its listeners, and the Flask-facing request handler."""
+
+    def __init__(self, service: QAService, settings: Settings,
+                 executor: AnswerExecutor | None = None):
+        cfg = settings.slack
+        if not (cfg.signing_secret and cfg.bot_token):
+            raise ValueError("SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN are both needed")
+        self.service = service
+        self.settings = settings
+        self.links = Links(settings.web.public_url)
+        self.executor = executor or AnswerExecutor()
+        self.seen = RecentKeys(settings.store.data_dir / "slack-deliveries.sqlite3")
+        self.verifier = SignatureVerifier(cfg.signing_secret)
+        api_url = cfg.api_url if cfg.api_url.endswith("/") else cfg.api_url + "/"
+        client = WebClient(token=cfg.bot_token, base_url=api_url, timeout=15, logger=log)
+        client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
+        self.bolt = App(
+            name="newsqa", logger=log, client=client, signing_secret=cfg.signing_secret,
+            process_before_response=True, listener_executor=self.executor,
+            # auth.test runs on the first request, not at start-up, so the web app starts
+            # even while Slack is unreachable.
+            token_verification_enabled=False,
+        )
+        self.bolt.use(self._once)
+        self.bolt.event("app_mention")(ack=self._ack, lazy=[self._answer_mention])
+        self.bolt.event("message")(ack=self._ack, lazy=[self._answer_direct_message])
+        self.bolt.command("/ask")(ack=self._ack_ask, lazy=[self._answer_command])
+        self.bolt.action("qa_open_web")(self._ack)  # link buttons still send a click
+
+    # --- HTTP -------------------------------------------------------------------------------
+    def handle(self, req: Request):
+        """One Slack request: refused with 401 unless signed by Slack within the last 5 minutes;
+        otherwise dispatched to bolt (which verifies it again) and acknowledged at once."""
+        body = req.get_data()
+        try:
+            signed = self.verifier.is_valid(
+                body, req.headers.get("X-Slack-Request-Timestamp"),
+                req.headers.get("X-Slack-Signature"))
+        except ValueError:  # a timestamp that is not a number
+            signed = False
+        if not signed:
+            return _error(401, "unauthorized", "invalid or expired Slack request signature")
+        try:
+            bolt_req = to_bolt_request(req)
+        except ValueError:
+            return _error(400, "bad_request", "the Slack payload is not valid JSON or form data")
+        resp = self.bolt.dispatch(bolt_req)
+        if resp.status == 401:
+            return _error(401, "unauthorized", "invalid or expired Slack request signature")
+        if resp.status >= 400:
+            code = "not_found" if resp.status == 404 else "slack_error"
+            return _error(resp.status, code, f"Slack request not handled ({resp.body})")
+        return to_flask_response(resp)
+
+    def _once(self, req, next):
+        """Acknowledges Slack's retries and repeated deliveries without answering again."""
+        if req.headers.get("x-slack-retry-num"):
+            return BoltResponse(status=200, body="", headers={"x-slack-no-retry": "1"})
+        keys = _delivery_keys(req.body)
+        if keys and not self.seen.first_time(*keys):
+            log.info("skipping a repeated Slack delivery: %s", keys)
+            return BoltResponse(status=200, body="")
+        return next()
+
+    # --- listeners ----------------------------------------------------------------------------
+    @staticmethod
+    def _ack(ack):
+        ack()
+
+    def _ack_ask(self, ack, command):
+        """``/ask``: answers Slack at once; the answer itself follows from the lazy listener."""
+        question = clean_question(command.get("text") or "")
+        if not question:
+            return ack(response_type="ephemeral", text=USAGE_TEXT)
+        try:
+            question = self.service.check_question(question)
+        except BadRequest as exc:
+            return ack(response_type="ephemeral", text=f"Sorry, {exc.message}.")
+        ack(response_type="ephemeral", text=PENDING_TEXT)
+
+    def _answer_mention(self, event, context, client):
+        if event.get("bot_id") or event.get("subtype") not in PERSON_SUBTYPES:
+            return
+        self._reply_in_thread(event, context, client)
+
+    def _answer_direct_message(self, event, context, client):
+        if event.get("channel_type") != "im" or not _from_a_person(event, context):
+            return
+        self._reply_in_thread(event, context, client)
+
+    def _reply_in_thread(self, event: dict, context, client: WebClient) -> None:
+        """Answers in the message's thread: a placeholder at once, replaced by the answer (or by
+        an apology when answering fails)."""
+        channel, ts = event["channel"], event["ts"]
+        thread_ts = event.get("thread_ts") or ts
+        question = clean_question(event.get("text") or "", context.bot_user_id)
+        try:
+            question = self.service.check_question(question)
+        except BadRequest as exc:
+            text = USAGE_TEXT if not question else f"Sorry, {exc.message}."
+            self._post(client, channel, thread_ts, notice(text))
+            return
+        pending = SlackMessage(PENDING_TEXT, metadata={"event_type": EVENT_PENDING,
+                                                       "event_payload": {}})
+        placeholder = self._post(client, channel, thread_ts, pending)
+        if placeholder is None:
+            return
+        try:
+            history = (self._thread_history(client, channel, thread_ts, ts, context)
+                       if event.get("thread_ts") else [])
+            message = self._render(self.service.ask(question, history=history), question)
+            client.chat_update(channel=channel, ts=placeholder, text=message.text,
+                               blocks=message.blocks, metadata=message.metadata)
+        except Exception:
+            log.exception("answering a Slack message failed (channel %s, ts %s)", channel, ts)
+            apology = notice(APOLOGY_TEXT)
+            try:
+                client.chat_update(channel=channel, ts=placeholder, text=apology.text,
+                                   blocks=[], metadata=apology.metadata)
+            except Exception:
+                log.exception("could not post the apology either")
+
+    def _answer_command(self, command, client, respond):
+        """``/ask``'s answer: posted to the channel, or through response_url where the bot
+        cannot post; an apology (only to the asker) when answering fails."""
+        try:
+            question = self.service.check_question(clean_question(command.get("text") or ""))
+        except BadRequest:
+            return  # the acknowledgement already said what is wrong
+        try:
+            message = self._render(self.service.ask(question), question,
+                                   asked_by=command.get("user_id"))
+        except Exception:
+            log.exception("answering /ask failed")
+            respond(text=APOLOGY_TEXT, response_type="ephemeral", replace_original=False)
+            return
+        try:
+            client.chat_postMessage(channel=command["channel_id"], text=message.text,
+                                    blocks=message.blocks, metadata=message.metadata,
+                                    unfurl_links=False, unfurl_media=False)
+        except SlackApiError as exc:
+            if exc.response.get("error") not in NOT_POSTABLE:
+                log.exception("posting the /ask answer failed")
+                respond(text=APOLOGY_TEXT, response_type="ephemeral", replace_original=False)
+                return
+            respond(text=message.text, blocks=message.blocks, response_type="in_channel",
+                    replace_original=False)
+
+    # --- helpers -----------------------------------------------------------------------------
+    def _post(self, client: WebClient, channel: str, thread_ts: str,
+              message: SlackMessage) -> str | None:
+        """Posts in the thread; the new message's ts, or None when Slack refused."""
+        try:
+            resp = client.chat_postMessage(
+                channel=channel, thread_ts=thread_ts, text=message.text,
+                blocks=message.blocks or None, metadata=message.metadata,
+                unfurl_links=False, unfurl_media=False)
+            return resp["ts"]
+        except Exception:
+            log.exception("could not post to Slack (channel %s)", channel)
+            return None
+
+    def _thread_history(self, client: WebClient, channel: str, thread_ts: str, before_ts: str,
+                        context) -> list[dict]:
+        """The thread's earlier messages as chat history (empty when Slack will not say)."""
+        try:
+            resp = client.conversations_replies(channel=channel, ts=thread_ts, latest=before_ts,
+                                                inclusive=False, limit=200,
+                                                include_all_metadata=True)
+        except SlackApiError as exc:
+            log.warning("no thread history for %s/%s: %s", channel, thread_ts,
+                        exc.response.get("error"))
+            return []
+        return history_from_replies(
+            resp.get("messages") or [], before_ts=before_ts, bot_user_id=context.bot_user_id,
+            bot_id=context.bot_id, max_messages=2 * self.settings.answer.history_turns)
+
+    def _render(self, answer, question: str, asked_by: str | None = None) -> SlackMessage:
+        return render_answer(answer, question=question, links=self.links, asked_by=asked_by,
+                             sources=self._contest_sources(answer))
+
+    def _contest_sources(self, answer) -> dict[str, SourceInfo]:
+        """Titles of articles that only a contest mentions (citations carry their own)."""
+        cited = {c.article_id for c in answer.citations}
+        wanted = {cl.article_id for k in answer.contested for s in k.sides for cl in s.claims}
+        out = {}
+        for article_id in sorted(wanted - cited):
+            try:
+                a = self.service.article(article_id).article
+            except QAError:
+                continue
+            out[article_id] = SourceInfo(a.title, a.source, a.date)
+        return out
+
+
+def _from_a_person(event: dict, context) -> bool:
+    return (not event.get("bot_id") and event.get("subtype") in PERSON_SUBTYPES
+            and bool(event.get("user")) and event.get("user") != context.bot_user_id)
+
+
+def register_slack(app: Flask, service: QAService, settings: Settings) -> SlackBot:
+    """Mounts the bot at ``/slack/events`` and ``/slack/commands``; ``app.extensions["slack"]``."""
+    bot = SlackBot(service, settings)
+
+    def slack_endpoint():
+        return bot.handle(request)
+
+    app.add_url_rule("/slack/events", "slack_events", slack_endpoint, methods=["POST"])
+    app.add_url_rule("/slack/commands", "slack_commands", slack_endpoint, methods=["POST"])
+    app.extensions["slack"] = bot
+    return bot

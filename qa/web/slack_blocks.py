@@ -1,0 +1,358 @@
+"""Slack message formats, both ways: Slack text read into questions and chat history, and
+answers rendered as Block Kit within Slack's limits. Pure functions; no Slack client here."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from ..domain import CITATION_RE, Answer, Claim, Citation
+
+#: Slack's documented limits on what one message may hold.
+SECTION_CHARS = 3000
+MAX_BLOCKS = 50
+CONTEXT_ELEMENTS = 10
+BUTTON_URL_CHARS = 3000
+FALLBACK_CHARS = 12_000  # of the 40,000 Slack allows in ``text``; the blocks carry the answer
+
+#: Kept small so a reply stays readable; the rest is one click away on the web page.
+MAX_CONTESTS = 3
+MAX_SIDES = 4
+MAX_CLAIMS = 3
+QUOTE_CHARS = 220
+TITLE_CHARS = 120
+QUESTION_URL_CHARS = 1500  # longer questions link to the page without pre-filling them
+
+#: ``metadata.event_type`` of the bot's own messages, so thread history can tell a real answer
+#: from a placeholder or a notice.
+EVENT_ANSWER = "qa_answer"
+EVENT_PENDING = "qa_pending"
+EVENT_NOTICE = "qa_notice"
+
+STANCE_WORDS = {"asserts": "says", "denies": "denies", "disputes": "disputes"}
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What a reader needs to recognise an article: title, outlet and date."""
+
+    title: str = ""
+    source: str | None = None
+    date: str | None = None
+
+
+@dataclass(frozen=True)
+class SlackMessage:
+    """The arguments of ``chat.postMessage``/``chat.update``: fallback text, blocks, metadata."""
+
+    text: str
+    blocks: list[dict] = field(default_factory=list)
+    metadata: dict | None = None
+
+
+class Links:
+    """URLs on the chat page: an article (optionally a quoted span) and a question."""
+
+    def __init__(self, public_url: str):
+        self.base = public_url.rstrip("/")
+
+    def article(self, article_id: str, start: int | None = None, end: int | None = None) -> str:
+        """``{public_url}/?article=<id>&start=<s>&end=<e>``: the page opens the article at the span."""
+        params: dict = {"article": article_id}
+        if start is not None and end is not None:
+            params.update(start=start, end=end)
+        return f"{self.base}/?{urlencode(params)}"
+
+    def question(self, question: str) -> str:
+        """``{public_url}/?q=<question>``: the page asks it and shows the full answer."""
+        if not question or len(question) > QUESTION_URL_CHARS:
+            return f"{self.base}/"
+        return f"{self.base}/?{urlencode({'q': question})}"
+
+
+# --- reading Slack text ------------------------------------------------------------------------
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
+_CHANNEL = re.compile(r"<#([CGD][A-Z0-9]+)(?:\|([^>]*))?>")
+_SPECIAL = re.compile(r"<!([a-z_^]+)(?:\|([^>]*))?>")
+_LINK = re.compile(r"<((?:https?|mailto|tel):[^|>]+)(?:\|([^>]*))?>")
+
+
+def plain_text(text: str, bot_user_id: str | None = None) -> str:
+    """Slack message text as a person wrote it: mentions of the bot removed, other mentions,
+    channels and links shown by name, entities decoded, whitespace collapsed."""
+    def mention(m: re.Match) -> str:
+        if bot_user_id and m.group(1) == bot_user_id:
+            return " "
+        return "@" + (m.group(2) or m.group(1))
+
+    text = _MENTION.sub(mention, text or "")
+    text = _CHANNEL.sub(lambda m: "#" + (m.group(2) or m.group(1)), text)
+    text = _SPECIAL.sub(lambda m: "@" + (m.group(2) or m.group(1).split("^")[0]), text)
+    text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
+    return " ".join(html.unescape(text).split())
+
+
+def clean_question(text: str, bot_user_id: str | None = None) -> str:
+    """The question in a mention or DM: the bot's mention dropped, and any other leading
+    mentions too ("<@U123> <@U456> who...": the question starts after them)."""
+    text = re.sub(r"^(?:\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>[\s,:]*)+", " ", text or "")
+    return plain_text(text, bot_user_id)
+
+
+def history_from_replies(messages: Iterable[Mapping], *, before_ts: str, bot_user_id: str | None,
+                         bot_id: str | None, max_messages: int) -> list[dict]:
+    """``conversations.replies`` messages older than ``before_ts`` as chat history turns
+    (``{"role": "user"|"assistant", "content"}``), oldest first, at most ``max_messages``.
+    The bot's answers are assistant turns; its placeholders and notices, and other bots, are not
+    turns at all. An answer whose question is not in the thread (``/ask`` posts it top-level)
+    brings its question along from the message metadata."""
+    turns: list[dict] = []
+    for msg in sorted(messages, key=lambda m: float(m.get("ts") or 0)):
+        if float(msg.get("ts") or 0) >= float(before_ts):
+            continue
+        mine = (bot_id and msg.get("bot_id") == bot_id) or (
+            bot_user_id and msg.get("user") == bot_user_id)
+        if mine:
+            meta = msg.get("metadata") or {}
+            kind = meta.get("event_type")
+            if kind in (EVENT_PENDING, EVENT_NOTICE):
+                continue
+            content = (msg.get("text") or "").strip()
+            if not content or (not kind and content in _TRANSIENT_TEXTS):
+                continue
+            asked = ((meta.get("event_payload") or {}).get("question") or "").strip()
+            if asked and (not turns or turns[-1]["role"] != "user"):
+                turns.append({"role": "user", "content": asked})
+            turns.append({"role": "assistant", "content": html.unescape(content)})
+        elif msg.get("bot_id") or msg.get("subtype") not in (None, "thread_broadcast", "file_share"):
+            continue
+        else:
+            content = plain_text(msg.get("text") or "", bot_user_id)
+            if content:
+                turns.append({"role": "user", "content": content})
+    return turns[-max_messages:] if max_messages > 0 else []
+
+
+# --- rendering answers ------------------------------------------------------------------------
+PENDING_TEXT = "Looking into it…"
+APOLOGY_TEXT = ("Sorry, something went wrong while answering that. "
+                "Please try again in a moment.")
+USAGE_TEXT = ("Ask me a question about the news articles, for example "
+              "`Did the Taliban take control of Panjshir?` I answer from the articles only, "
+              "cite each one, and say where they disagree.")
+_TRANSIENT_TEXTS = {PENDING_TEXT, APOLOGY_TEXT, USAGE_TEXT}
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters as entities, so article text cannot inject mrkdwn links
+    or mentions."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def link(url: str, label: str) -> str:
+    """A mrkdwn link; ``|`` would end the URL part, so it cannot appear in the label."""
+    return f"<{escape(url)}|{escape(label.replace('|', '¦'))}>"
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters, ending in "…"."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: max(limit - 1, 0)]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:") + "…"
+
+
+class _Refs:
+    """Numbers each article once, in order of first mention, and remembers where to link."""
+
+    def __init__(self, links: Links, citations: Sequence[Citation],
+                 sources: Mapping[str, SourceInfo]):
+        self.links = links
+        self.numbers: dict[str, int] = {}
+        self.spans: dict[str, tuple[int, int]] = {}
+        self.info: dict[str, SourceInfo] = dict(sources)
+        for c in citations:
+            self.spans.setdefault(c.article_id, (c.start, c.end))
+            self.info.setdefault(c.article_id, SourceInfo(c.title, c.source, c.date))
+
+    def knows(self, article_id: str) -> bool:
+        return article_id in self.spans or article_id in self.info
+
+    def number(self, article_id: str) -> int:
+        return self.numbers.setdefault(article_id, len(self.numbers) + 1)
+
+    def marker(self, article_id: str, start: int | None = None, end: int | None = None) -> str:
+        """``<url|[n]>``, pointing at the given span or the article's first cited quote."""
+        if start is None:
+            start, end = self.spans.get(article_id, (None, None))
+        return link(self.links.article(article_id, start, end), f"[{self.number(article_id)}]")
+
+
+def _answer_pieces(text: str, refs: _Refs) -> list[tuple[str, bool]]:
+    """The answer as mrkdwn pieces: escaped text (cuttable) and citation links (atomic)."""
+    pieces: list[tuple[str, bool]] = []
+    pos = 0
+    for m in CITATION_RE.finditer(text):
+        ids = [i.strip() for i in re.split(r"[,;]", m.group(1))]
+        if not all(refs.knows(i) for i in ids):
+            continue  # "[ad_1]" and other brackets that are not citations stay text
+        pieces.append((escape(text[pos:m.start()]), False))
+        pieces.append(("".join(refs.marker(i) for i in ids), True))
+        pos = m.end()
+    pieces.append((escape(text[pos:]), False))
+    return [p for p in pieces if p[0]]
+
+
+def _cut_escaped(text: str, room: int) -> str:
+    """At most ``room`` characters of escaped text, never splitting an entity or a word."""
+    cut = text[: max(room, 0)]
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    space = cut.rfind(" ")
+    if space > len(cut) // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:")
+
+
+def fit(pieces: Sequence[tuple[str, bool]], limit: int, more_url: str) -> str:
+    """Joins mrkdwn pieces within ``limit`` characters; when they do not fit, ends with "…" and
+    a link to ``more_url`` instead of breaking a link or an entity."""
+    whole = "".join(p for p, _ in pieces)
+    if len(whole) <= limit:
+        return whole
+    suffix = "… " + link(more_url, "Read the full answer on the web page")
+    budget = limit - len(suffix)
+    out, used = [], 0
+    for piece, atomic in pieces:
+        if used + len(piece) <= budget:
+            out.append(piece)
+            used += len(piece)
+            continue
+        if not atomic:
+            out.append(_cut_escaped(piece, budget - used))
+        break
+    return "".join(out).rstrip() + suffix
+
+
+def _section(text: str, block_id: str | None = None) -> dict:
+    block = {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def _context(texts: Sequence[str], block_id: str | None = None) -> dict:
+    block = {"type": "context",
+             "elements": [{"type": "mrkdwn", "text": t} for t in texts[:CONTEXT_ELEMENTS]]}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def _claim_line(claim: Claim, refs: _Refs) -> str:
+    who = f"*{escape(shorten(claim.speaker or claim.side or 'Unattributed', 80))}*"
+    group = claim.affiliation or claim.side
+    if group and group.lower() not in (claim.speaker or "").lower():
+        who += f" ({escape(shorten(group, 60))})"
+    when = f", {escape(claim.date)}" if claim.date else ""
+    verb = STANCE_WORDS.get(claim.stance, claim.stance)
+    quote = escape(shorten(claim.quote, QUOTE_CHARS))
+    return f"• {who} {verb}{when}: “{quote}” {refs.marker(claim.article_id, claim.start, claim.end)}"
+
+
+def _contest_blocks(answer: Answer, refs: _Refs, more_url: str) -> list[dict]:
+    blocks: list[dict] = [_section(":warning: *Sources disagree*", "contested")]
+    for ci, contest in enumerate(answer.contested[:MAX_CONTESTS]):
+        blocks.append(_context([f"On *{escape(shorten(contest.topic, 300))}*"],
+                               f"contest-{ci}"))
+        for si, side in enumerate(contest.sides[:MAX_SIDES]):
+            lines = [_claim_line(c, refs) for c in side.claims[:MAX_CLAIMS]]
+            extra = len(side.claims) - MAX_CLAIMS
+            if extra > 0:
+                lines.append(f"_and {extra} more on the web page_")
+            pieces = [(f"*{escape(shorten(side.position, 300))}*", True)]
+            pieces += [("\n" + line, True) for line in lines]
+            blocks.append(_section(fit(pieces, SECTION_CHARS, more_url), f"contest-{ci}-side-{si}"))
+        if len(contest.sides) > MAX_SIDES:
+            blocks.append(_context([link(more_url, f"{len(contest.sides) - MAX_SIDES} more "
+                                                   "positions on the web page")]))
+    hidden = len(answer.contested) - MAX_CONTESTS
+    if hidden > 0:
+        blocks.append(_context([link(more_url, f"{hidden} more disagreements on the web page")],
+                               "contested-more"))
+    return blocks
+
+
+def _sources_block(refs: _Refs, more_url: str) -> dict | None:
+    items = []
+    for article_id, n in sorted(refs.numbers.items(), key=lambda kv: kv[1]):
+        info = refs.info.get(article_id, SourceInfo())
+        start, end = refs.spans.get(article_id, (None, None))
+        title = shorten(info.title or article_id, TITLE_CHARS)
+        parts = [f"*[{n}]* " + link(refs.links.article(article_id, start, end), title)]
+        parts += [escape(shorten(x, 60)) for x in (info.source, info.date) if x]
+        items.append(" · ".join(parts))
+    if not items:
+        return None
+    if len(items) > CONTEXT_ELEMENTS:
+        rest = len(items) - (CONTEXT_ELEMENTS - 1)
+        items = items[: CONTEXT_ELEMENTS - 1] + [link(more_url, f"and {rest} more sources")]
+    return _context(items, "sources")
+
+
+def render_answer(answer: Answer, *, question: str, links: Links, asked_by: str | None = None,
+                  sources: Mapping[str, SourceInfo] | None = None) -> SlackMessage:
+    """An ``Answer`` as a Slack message: the answer with citation markers as numbered links to
+    the article on the web page, the sources (title, outlet, date), a "Sources disagree" section
+    per contest, and a button to the full answer. Always within Slack's block limits."""
+    refs = _Refs(links, answer.citations, sources or {})
+    more_url = links.question(question)
+    head: list[dict] = []
+    if asked_by:
+        head.append(_context([f"<@{asked_by}> asked: _{escape(shorten(question, 500))}_"],
+                             "question"))
+    if answer.question and " ".join(answer.question.split()) != " ".join(question.split()):
+        # A follow-up was rewritten; show what was actually answered.
+        head.append(_context([f"Answering: _{escape(shorten(answer.question, 500))}_"],
+                             "standalone"))
+    body_text = answer.text.strip() or "The articles don't say."
+    body = [_section(fit(_answer_pieces(body_text, refs), SECTION_CHARS, more_url), "answer")]
+    contest = _contest_blocks(answer, refs, more_url) if answer.contested else []
+    for c in answer.citations:  # cited but never marked in the text: still listed
+        refs.number(c.article_id)
+    tail: list[dict] = []
+    sources_block = _sources_block(refs, more_url)
+    if sources_block:
+        tail.append(sources_block)
+    if answer.notes:
+        tail.append(_context([":information_source: " + escape(shorten(n, 300))
+                              for n in answer.notes], "notes"))
+    button = {"type": "button", "action_id": "qa_open_web",
+              "text": {"type": "plain_text", "text": "Open on the web page"},
+              "url": more_url[:BUTTON_URL_CHARS]}
+    tail.append({"type": "actions", "block_id": "actions", "elements": [button]})
+    if contest:
+        contest = [{"type": "divider"}] + contest
+        room = MAX_BLOCKS - len(head) - len(body) - len(tail)
+        if len(contest) > room:
+            contest = contest[: room - 1] + [_context(
+                [link(more_url, "More disagreements on the web page")], "contested-more")]
+    blocks = head + body + contest + tail
+    fallback = shorten(body_text, FALLBACK_CHARS) if len(body_text) > FALLBACK_CHARS else body_text
+    return SlackMessage(text=fallback, blocks=blocks, metadata={
+        "event_type": EVENT_ANSWER,
+        "event_payload": {"question": shorten(question, 1000), "abstained": answer.abstained},
+    })
+
+
+def notice(text: str) -> SlackMessage:
+    """A short message that is not an answer (usage hint, apology): never chat history."""
+    return SlackMessage(text=text, metadata={"event_type": EVENT_NOTICE, "event_payload": {}})
