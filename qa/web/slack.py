@@ -6,17 +6,14 @@ so every listener acknowledges at once and a lazy listener (bolt's ``process_bef
 mode, which also works under gunicorn) answers afterwards on a small thread pool. Slack re-sends
 an event it thinks was not acknowledged; the bot answers each question once: retries are
 acknowledged without work, and event IDs and message timestamps already seen are skipped.
-slack_bolt stays in this module; ``slack_blocks`` holds the message formats.
+slack_bolt stays in this module; ``slack_blocks`` renders answers, ``slack_text`` reads Slack
+text back, ``slack_delivery`` keeps the record of what was answered.
 """
 
 from __future__ import annotations
 
 import logging
-import sqlite3
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+import re
 
 from flask import Flask, Request, jsonify, request
 from slack_bolt import App, BoltResponse
@@ -30,102 +27,19 @@ from ..config import Settings
 from ..errors import BadRequest, QAError
 from ..service import QAService
 from .slack_blocks import (APOLOGY_TEXT, EVENT_PENDING, PENDING_TEXT, USAGE_TEXT, Links,
-                           SlackMessage, SourceInfo, clean_question, history_from_replies, notice,
-                           render_answer)
+                           SlackMessage, SourceInfo, notice, render_answer)
+from .slack_delivery import AnswerExecutor, RecentKeys, delivery_keys
+from .slack_text import PERSON_SUBTYPES, clean_question, history_from_replies
 
 log = logging.getLogger(__name__)
 
-#: Longer than the 5 minutes a signature stays valid, so a replayed request is always caught
-#: by one check or the other.
-SEEN_TTL_S = 600
 #: Errors of ``chat.postMessage`` that mean "the bot cannot post here" (a channel it is not in,
 #: a private channel), where ``/ask`` answers through the command's response_url instead.
 NOT_POSTABLE = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}
-#: Message subtypes written by a person; every other subtype is an edit, a join, a bot...
-PERSON_SUBTYPES = {None, "thread_broadcast", "file_share"}
-
-
-class RecentKeys:
-    """Keys seen in the last ``ttl_s`` seconds (event IDs, message timestamps, trigger IDs).
-
-    Kept in a SQLite file so that the gunicorn workers of a host share them: Slack's second
-    delivery of an event may reach a different worker than the first."""
-
-    def __init__(self, path: Path, ttl_s: float = SEEN_TTL_S):
-        self.ttl_s = ttl_s
-        self._lock = threading.Lock()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, timeout=5, isolation_level=None,
-                                   check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, at REAL NOT NULL)")
-        self._db.execute("CREATE INDEX IF NOT EXISTS seen_at ON seen (at)")
-
-    def first_time(self, *keys: str) -> bool:
-        """Records ``keys``; True unless any of them was seen within the TTL."""
-        now = time.time()
-        marks = ",".join("?" * len(keys))
-        try:
-            with self._lock:
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    self._db.execute("DELETE FROM seen WHERE at < ?", (now - self.ttl_s,))
-                    (known,) = self._db.execute(
-                        f"SELECT COUNT(*) FROM seen WHERE key IN ({marks})", keys).fetchone()
-                    self._db.executemany("INSERT OR REPLACE INTO seen VALUES (?, ?)",
-                                         [(k, now) for k in keys])
-                finally:
-                    self._db.execute("COMMIT")
-        except sqlite3.Error:
-            # Better a rare second answer than a question never answered.
-            log.exception("the Slack delivery record failed; answering anyway")
-            return True
-        return known == 0
-
-
-class AnswerExecutor(ThreadPoolExecutor):
-    """Runs the lazy listeners, and knows when none is running (for shutdown and tests)."""
-
-    def __init__(self, max_workers: int = 4):
-        super().__init__(max_workers=max_workers, thread_name_prefix="slack-answer")
-        self._pending = 0
-        self._idle = threading.Condition()
-
-    def submit(self, fn, /, *args, **kwargs):
-        with self._idle:
-            self._pending += 1
-        future = super().submit(fn, *args, **kwargs)
-        future.add_done_callback(self._done)
-        return future
-
-    def _done(self, _future) -> None:
-        with self._idle:
-            self._pending -= 1
-            self._idle.notify_all()
-
-    def wait_idle(self, timeout: float = 30.0) -> bool:
-        """Blocks until every submitted answer has finished; False on timeout."""
-        with self._idle:
-            return self._idle.wait_for(lambda: self._pending == 0, timeout)
 
 
 def _error(status: int, code: str, message: str):
     return jsonify({"error": {"code": code, "message": message}}), status
-
-
-def _delivery_keys(body: dict) -> list[str]:
-    """What identifies one delivery of one user action, whichever way Slack sends it again."""
-    keys = []
-    if body.get("type") == "event_callback":
-        if body.get("event_id"):
-            keys.append("event:" + str(body["event_id"]))
-        event = body.get("event") or {}
-        # A DM that mentions the bot can arrive as both message.im and app_mention.
-        if event.get("type") in ("message", "app_mention") and event.get("channel") and event.get("ts"):
-            keys.append(f"message:{event['channel']}:{event['ts']}")
-    elif body.get("command") and body.get("trigger_id"):
-        keys.append("command:" + str(body["trigger_id"]))
-    return keys
 
 
 class SlackBot:
@@ -155,7 +69,9 @@ class SlackBot:
         self.bolt.use(self._once)
         self.bolt.event("app_mention")(ack=self._ack, lazy=[self._answer_mention])
         self.bolt.event("message")(ack=self._ack, lazy=[self._answer_direct_message])
-        self.bolt.command("/ask")(ack=self._ack_ask, lazy=[self._answer_command])
+        # Any command the app defines asks (the manifest's is /ask; rename it there if another
+        # app in the workspace already has /ask).
+        self.bolt.command(re.compile(r"^/"))(ack=self._ack_ask, lazy=[self._answer_command])
         self.bolt.action("qa_open_web")(self._ack)  # link buttons still send a click
 
     # --- HTTP -------------------------------------------------------------------------------
@@ -187,7 +103,7 @@ class SlackBot:
         """Acknowledges Slack's retries and repeated deliveries without answering again."""
         if req.headers.get("x-slack-retry-num"):
             return BoltResponse(status=200, body="", headers={"x-slack-no-retry": "1"})
-        keys = _delivery_keys(req.body)
+        keys = delivery_keys(req.body)
         if keys and not self.seen.first_time(*keys):
             log.info("skipping a repeated Slack delivery: %s", keys)
             return BoltResponse(status=200, body="")

@@ -1,11 +1,10 @@
-"""Slack message formats, both ways: Slack text read into questions and chat history, and
-answers rendered as Block Kit within Slack's limits. Pure functions; no Slack client here."""
+"""Answers rendered as Slack messages: Block Kit within Slack's limits, with citations as links
+to the chat page. Pure functions; no Slack client here."""
 
 from __future__ import annotations
 
-import html
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -60,7 +59,7 @@ class Links:
         self.base = public_url.rstrip("/")
 
     def article(self, article_id: str, start: int | None = None, end: int | None = None) -> str:
-        """``{public_url}/?article=<id>&start=<s>&end=<e>``: the page opens the article at the span."""
+        """``{public_url}/?article=<id>&start=<s>&end=<e>``: the article, opened at the span."""
         params: dict = {"article": article_id}
         if start is not None and end is not None:
             params.update(start=start, end=end)
@@ -73,69 +72,6 @@ class Links:
         return f"{self.base}/?{urlencode({'q': question})}"
 
 
-# --- reading Slack text ------------------------------------------------------------------------
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
-_CHANNEL = re.compile(r"<#([CGD][A-Z0-9]+)(?:\|([^>]*))?>")
-_SPECIAL = re.compile(r"<!([a-z_^]+)(?:\|([^>]*))?>")
-_LINK = re.compile(r"<((?:https?|mailto|tel):[^|>]+)(?:\|([^>]*))?>")
-
-
-def plain_text(text: str, bot_user_id: str | None = None) -> str:
-    """Slack message text as a person wrote it: mentions of the bot removed, other mentions,
-    channels and links shown by name, entities decoded, whitespace collapsed."""
-    def mention(m: re.Match) -> str:
-        if bot_user_id and m.group(1) == bot_user_id:
-            return " "
-        return "@" + (m.group(2) or m.group(1))
-
-    text = _MENTION.sub(mention, text or "")
-    text = _CHANNEL.sub(lambda m: "#" + (m.group(2) or m.group(1)), text)
-    text = _SPECIAL.sub(lambda m: "@" + (m.group(2) or m.group(1).split("^")[0]), text)
-    text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
-    return " ".join(html.unescape(text).split())
-
-
-def clean_question(text: str, bot_user_id: str | None = None) -> str:
-    """The question in a mention or DM: the bot's mention dropped, and any other leading
-    mentions too ("<@U123> <@U456> who...": the question starts after them)."""
-    text = re.sub(r"^(?:\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>[\s,:]*)+", " ", text or "")
-    return plain_text(text, bot_user_id)
-
-
-def history_from_replies(messages: Iterable[Mapping], *, before_ts: str, bot_user_id: str | None,
-                         bot_id: str | None, max_messages: int) -> list[dict]:
-    """``conversations.replies`` messages older than ``before_ts`` as chat history turns
-    (``{"role": "user"|"assistant", "content"}``), oldest first, at most ``max_messages``.
-    The bot's answers are assistant turns; its placeholders and notices, and other bots, are not
-    turns at all. An answer whose question is not in the thread (``/ask`` posts it top-level)
-    brings its question along from the message metadata."""
-    turns: list[dict] = []
-    for msg in sorted(messages, key=lambda m: float(m.get("ts") or 0)):
-        if float(msg.get("ts") or 0) >= float(before_ts):
-            continue
-        mine = (bot_id and msg.get("bot_id") == bot_id) or (
-            bot_user_id and msg.get("user") == bot_user_id)
-        if mine:
-            meta = msg.get("metadata") or {}
-            kind = meta.get("event_type")
-            if kind in (EVENT_PENDING, EVENT_NOTICE):
-                continue
-            content = (msg.get("text") or "").strip()
-            if not content or (not kind and content in _TRANSIENT_TEXTS):
-                continue
-            asked = ((meta.get("event_payload") or {}).get("question") or "").strip()
-            if asked and (not turns or turns[-1]["role"] != "user"):
-                turns.append({"role": "user", "content": asked})
-            turns.append({"role": "assistant", "content": html.unescape(content)})
-        elif msg.get("bot_id") or msg.get("subtype") not in (None, "thread_broadcast", "file_share"):
-            continue
-        else:
-            content = plain_text(msg.get("text") or "", bot_user_id)
-            if content:
-                turns.append({"role": "user", "content": content})
-    return turns[-max_messages:] if max_messages > 0 else []
-
-
 # --- rendering answers ------------------------------------------------------------------------
 PENDING_TEXT = "Looking into it…"
 APOLOGY_TEXT = ("Sorry, something went wrong while answering that. "
@@ -143,7 +79,8 @@ APOLOGY_TEXT = ("Sorry, something went wrong while answering that. "
 USAGE_TEXT = ("Ask me a question about the news articles, for example "
               "`Did the Taliban take control of Panjshir?` I answer from the articles only, "
               "cite each one, and say where they disagree.")
-_TRANSIENT_TEXTS = {PENDING_TEXT, APOLOGY_TEXT, USAGE_TEXT}
+#: The bot's messages that are not answers, for history read without metadata.
+TRANSIENT_TEXTS = frozenset({PENDING_TEXT, APOLOGY_TEXT, USAGE_TEXT})
 
 
 def escape(text: str) -> str:
@@ -265,7 +202,8 @@ def _claim_line(claim: Claim, refs: _Refs) -> str:
     when = f", {escape(claim.date)}" if claim.date else ""
     verb = STANCE_WORDS.get(claim.stance, claim.stance)
     quote = escape(shorten(claim.quote, QUOTE_CHARS))
-    return f"• {who} {verb}{when}: “{quote}” {refs.marker(claim.article_id, claim.start, claim.end)}"
+    ref = refs.marker(claim.article_id, claim.start, claim.end)
+    return f"• {who} {verb}{when}: “{quote}” {ref}"
 
 
 def _contest_blocks(answer: Answer, refs: _Refs, more_url: str) -> list[dict]:
@@ -280,7 +218,8 @@ def _contest_blocks(answer: Answer, refs: _Refs, more_url: str) -> list[dict]:
                 lines.append(f"_and {extra} more on the web page_")
             pieces = [(f"*{escape(shorten(side.position, 300))}*", True)]
             pieces += [("\n" + line, True) for line in lines]
-            blocks.append(_section(fit(pieces, SECTION_CHARS, more_url), f"contest-{ci}-side-{si}"))
+            blocks.append(_section(fit(pieces, SECTION_CHARS, more_url),
+                                   f"contest-{ci}-side-{si}"))
         if len(contest.sides) > MAX_SIDES:
             blocks.append(_context([link(more_url, f"{len(contest.sides) - MAX_SIDES} more "
                                                    "positions on the web page")]))
@@ -347,7 +286,7 @@ def render_answer(answer: Answer, *, question: str, links: Links, asked_by: str 
                 [link(more_url, "More disagreements on the web page")], "contested-more")]
     blocks = head + body + contest + tail
     fallback = shorten(body_text, FALLBACK_CHARS) if len(body_text) > FALLBACK_CHARS else body_text
-    return SlackMessage(text=fallback, blocks=blocks, metadata={
+    return SlackMessage(text=escape(fallback), blocks=blocks, metadata={
         "event_type": EVENT_ANSWER,
         "event_payload": {"question": shorten(question, 1000), "abstained": answer.abstained},
     })
@@ -355,4 +294,5 @@ def render_answer(answer: Answer, *, question: str, links: Links, asked_by: str 
 
 def notice(text: str) -> SlackMessage:
     """A short message that is not an answer (usage hint, apology): never chat history."""
-    return SlackMessage(text=text, metadata={"event_type": EVENT_NOTICE, "event_payload": {}})
+    return SlackMessage(text=escape(text),
+                        metadata={"event_type": EVENT_NOTICE, "event_payload": {}})
