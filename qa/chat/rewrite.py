@@ -21,8 +21,9 @@ The rule, in order (``rewrite(question, history)``):
 6. **Pronouns**: he/him/his/she/her -> the latest person named in earlier questions;
    they/them/their -> the context's subject; there -> "in" + the context's last non-person
    entity; a closing "it"/"that"/"this" -> "that" + topic. Possessives get "'s".
-7. If nothing above tied the question to the context, the topic is carried over:
-   "What did the resistance say?" -> "What did the resistance say about <topic>?".
+7. If nothing above tied the question to the context, or it ends on a bare reporting verb, the
+   topic is carried over: "What did the resistance say?" -> "What did the resistance say about
+   <topic>?".
 """
 
 from __future__ import annotations
@@ -112,7 +113,12 @@ def topic(context: str) -> str:
     words = s.split()
     i = 0
     if words and words[0].lower() in WH:
-        i = 1 + (len(words) > 1 and words[1].lower() in QUANT)
+        i = 1
+        # "How many fighters did ...": the clause starts after the auxiliary.
+        aux = next((j for j in range(1, min(len(words), 5)) if words[j].lower() in AUX), None)
+        if aux is not None and (aux == 1 or words[1].lower() in QUANT | {"which", "whose"}
+                                or words[0].lower() in ("which", "whose")):
+            i = aux
     if i < len(words) and words[i].lower() in AUX:
         i += 1
     rest = " ".join(words[i:])
@@ -172,7 +178,10 @@ def _rewrite_one(question: str, earlier: list[str]) -> str:
             and len(body.split()) <= 5:
         x = body.rstrip("?.! ")
     if x is not None:
-        x = _resolve_pronouns(x, earlier, subject, ctx_entities) or x
+        resolved_x = _resolve_pronouns(x, earlier, subject, ctx_entities)
+        if resolved_x is None and _PRONOUN.fullmatch(x.strip()):
+            return question  # "what about him?" with nobody to be him: leave it as asked
+        x = resolved_x or x
         target = _same_kind(x.strip(), ctx_entities) or subject
         if target is None:
             return _question(f"what about {x}, regarding {about}")
@@ -189,7 +198,7 @@ def _rewrite_one(question: str, earlier: list[str]) -> str:
         body = resolved
     if _VAGUE_END.search(body) and not own:
         return _question(_VAGUE_END.sub("", body).rstrip() + f" that {about}")
-    if resolved is not None:
+    if resolved is not None and not dangling:
         return _question(body)
 
     # Rule 7: carry the topic over.

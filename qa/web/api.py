@@ -7,6 +7,7 @@ and never reaches a stream that has already said 200.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 
 from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
@@ -40,17 +41,43 @@ def json_body(allowed: set[str]) -> dict:
         raise UnsupportedMediaType("send the body as application/json")
     raw = request.get_data(cache=True)
     try:
-        body = json.loads(raw.decode("utf-8"))
+        body = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
     except UnicodeDecodeError as exc:
         raise BadRequest("the body is not UTF-8", code="malformed_json") from exc
     except ValueError as exc:
         raise BadRequest(f"the body is not valid JSON: {exc}", code="malformed_json") from exc
+    except RecursionError as exc:
+        raise BadRequest("the body nests too deeply", code="malformed_json") from exc
+    _check_text(body)
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object")
     unknown = set(body) - allowed
     if unknown:
         raise BadRequest(f"unknown field(s): {', '.join(sorted(map(str, unknown)))}")
     return body
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _check_text(value) -> None:
+    """Rejects strings that are not Unicode text (a ``\\ud800`` escape without its pair would
+    fail later, when the question is tokenised or the answer encoded)."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            try:
+                v.encode("utf-8")
+            except UnicodeEncodeError:
+                raise BadRequest("the body contains an unpaired surrogate escape",
+                                 code="malformed_json") from None
+        elif isinstance(v, dict):
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
 
 
 def check_date(value, key: str) -> str:
@@ -90,7 +117,7 @@ def parse_history(raw) -> list[dict]:
         return []
     if not isinstance(raw, list) or len(raw) > MAX_HISTORY:
         raise BadRequest(f"'history' must be a list of up to {MAX_HISTORY} turns")
-    limit = current_app.extensions["qa_settings"].answer.max_question_chars * 10
+    limit = current_app.extensions["qa_settings"].answer.max_question_chars * 4
     out = []
     for turn in raw:
         if (not isinstance(turn, dict) or set(turn) != {"role", "content"}
@@ -214,8 +241,8 @@ def articles():
     if q is not None and len(q) > 200:
         raise BadRequest("'q' is longer than 200 characters")
     raw = {"sources": request.args.getlist("source") or None,
-           "after": request.args.get("after") or None, "before": request.args.get("before") or None}
-    filters = parse_filters({k: v for k, v in raw.items() if v is not None})
+           "after": request.args.get("after"), "before": request.args.get("before")}
+    filters = parse_filters(raw)
     page, total = _service().list_articles(filters, limit, offset, q)
     return jsonify({"total": total, "limit": limit, "offset": offset,
                     "articles": [article_json(r, full=False) for r in page]})
@@ -223,12 +250,11 @@ def articles():
 
 def _int_arg(name: str, default: int, lo: int, hi: int) -> int:
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(f"'{name}' must be an integer") from None
+    if not re.fullmatch(r"-?[0-9]{1,9}", raw):  # int() would also take " 5", "1_0" and "٣"
+        raise BadRequest(f"'{name}' must be an integer")
+    value = int(raw)
     if not lo <= value <= hi:
         raise BadRequest(f"'{name}' must be between {lo} and {hi}")
     return value

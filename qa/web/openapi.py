@@ -43,6 +43,13 @@ def schemas(settings: Settings) -> dict:
             "date": NULLABLE_STR,
         },
     }
+    filters = {
+        "type": "object", "additionalProperties": False, "nullable": True,
+        "properties": {"after": {**DATE, "nullable": True},
+                       "before": {**DATE, "nullable": True},
+                       "sources": {**strings, "nullable": True},
+                       "article_ids": {**strings, "nullable": True}},
+    }
     return {
         "Error": {
             "type": "object", "required": ["error"], "additionalProperties": False,
@@ -51,17 +58,11 @@ def schemas(settings: Settings) -> dict:
                 "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
             }},
         },
-        "Filters": {
-            "type": "object", "additionalProperties": False,
-            "properties": {"after": {**DATE, "nullable": True},
-                           "before": {**DATE, "nullable": True},
-                           "sources": {**strings, "nullable": True},
-                           "article_ids": {**strings, "nullable": True}},
-        },
+        "Filters": filters,
         "Turn": {
             "type": "object", "required": ["role", "content"], "additionalProperties": False,
             "properties": {"role": {"type": "string", "enum": ["user", "assistant"]},
-                           "content": {"type": "string", "maxLength": max_q * 10}},
+                           "content": {"type": "string", "maxLength": max_q * 4}},
         },
         "AskRequest": {
             "type": "object", "required": ["question"], "additionalProperties": False,
@@ -70,7 +71,7 @@ def schemas(settings: Settings) -> dict:
                              "pattern": r"\S"},
                 "history": {"type": "array", "maxItems": 50, "items": _ref("Turn"),
                             "nullable": True},
-                "filters": {**_ref("Filters")},
+                "filters": filters,
             },
         },
         "ChatRequest": {
@@ -79,7 +80,7 @@ def schemas(settings: Settings) -> dict:
                 "session_id": {**SESSION_ID, "nullable": True},
                 "question": {"type": "string", "minLength": 1, "maxLength": max_q,
                              "pattern": r"\S"},
-                "filters": {**_ref("Filters")},
+                "filters": filters,
             },
         },
         "Citation": {
@@ -154,14 +155,34 @@ def schemas(settings: Settings) -> dict:
     }
 
 
-SSE = {"text/event-stream": {"schema": {"type": "string"}}}
+def _sse(answer: str) -> dict:
+    """Each Server-Sent Event (OpenAPI 3.0 describes a stream event by event)."""
+    payload = {
+        "type": "object", "required": ["type"],
+        "properties": {
+            "type": {"type": "string", "enum": ["delta", "reset", "answer", "error"]},
+            "text": {"type": "string"}, "answer": _ref(answer),
+            "status": {"type": "integer"},
+            "error": {"type": "object", "required": ["code", "message"]},
+        },
+    }
+    return {"text/event-stream": {"schema": {
+        "type": "object", "required": ["event", "data"],
+        "properties": {
+            "event": {"type": "string", "enum": ["delta", "reset", "answer", "error"]},
+            "data": {"type": "string", "contentMediaType": "application/json",
+                     "contentSchema": payload},
+        },
+    }}}
+
+
 STREAM_DOC = ("Server-Sent Events: `delta` events `{\"type\":\"delta\",\"text\"}`, maybe a `reset` "
               "(discard the text so far), then one `answer` event `{\"type\":\"answer\",\"answer\"}`;"
               " an `error` event `{\"type\":\"error\",\"status\",\"error\"}` if it fails midway.")
 
 
 def _post(summary: str, request: str, answer: str, stream: bool, errors=(400, 413, 415, 429, 503)):
-    ok = {"description": STREAM_DOC, "content": SSE} if stream else \
+    ok = {"description": STREAM_DOC, "content": _sse(answer)} if stream else \
         {"description": "The answer.", **_json(_ref(answer))}
     op = {"summary": summary, "requestBody": {"required": True, **_json(_ref(request))},
           "responses": {"200": ok, **_errors(*errors)}, "security": [{}, {"bearer": []}]}

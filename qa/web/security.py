@@ -96,6 +96,9 @@ def install(app: Flask, cfg: WebSettings) -> None:
 
     @app.after_request
     def _headers(resp):
+        if request.method == "OPTIONS" and resp.status_code == 200 and not resp.get_data():
+            resp.status_code = 204  # Flask's automatic OPTIONS: say "no content", not empty HTML
+            resp.headers.pop("Content-Type", None)
         for k, v in HEADERS.items():
             resp.headers.setdefault(k, v)
         if request.path.startswith("/api/") or request.path in ("/readyz", "/healthz", "/metrics"):
