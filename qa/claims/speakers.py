@@ -1,0 +1,305 @@
+"""Who is speaking, from the dependency parse: the speaker's name, the affiliation an apposition,
+possessive or prepositional phrase gives, and the side (organisation) that affiliation names,
+with the article's acronyms, pronouns and surnames resolved."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from .nlp import GENERIC_GROUP, PRONOUNS, ROLES
+
+_SIDE_ENTS = ("ORG", "GPE", "NORP", "PERSON")
+_TITLES = frozenset("mr mr. ms ms. mrs mrs. dr dr. sen sen. rep rep. gov gov. gen gen. lt col "
+                    "former vice prime acting interim deputy president minister secretary "
+                    "general maulvi mullah sheikh".split())
+_LINK_WORDS = frozenset("of the and for in on at to".split())
+_LEAD_VERBS = frozenset("lead head help represent run command chair found".split())
+
+
+@dataclass
+class Speaker:
+    name: str  # as written: "Fahim Dashti", "a source close to the Panjshir resistance"
+    side: str  # "National Resistance Front"
+    affiliation: str | None = None  # the phrase that names the side: "the resistance movement"
+    person: bool = False
+    role: str | None = None  # "spokesman"
+    det: bool = False  # the side reads with "the"
+
+
+def clean_name(text: str) -> str:
+    """A side or speaker label: no leading article, no possessive, single spaces."""
+    text = " ".join(text.replace("‘", "").replace("’s", "").replace("'s", "").split())
+    text = re.sub(r"^(?:the|a|an)\s+", "", text, flags=re.I)
+    return text.strip(" ,.;:\"“”'()")
+
+
+def acronym(name: str) -> str:
+    """Initials of a name's capitalised words: National Resistance Front -> NRF."""
+    return "".join(w[0] for w in name.split() if w[:1].isupper() and w.lower() not in _LINK_WORDS)
+
+
+class ArticleContext:
+    """What the rest of an article tells about a mention: acronyms, the organisations it names,
+    the people it introduces with a role, and who spoke last (for pronouns)."""
+
+    def __init__(self, docs):
+        self.acronyms: dict[str, str] = {}
+        self.orgs: Counter = Counter()
+        self.the: Counter = Counter()  # org -> mentions preceded by "the"
+        self.persons: dict[str, Speaker] = {}  # surname (lower) -> introduced speaker
+        self.last: Speaker | None = None
+        self.last_person: Speaker | None = None
+        self.last_group: Speaker | None = None
+        self.by_role: dict[str, Speaker] = {}  # "the spokesman" -> the last spokesman quoted
+        for doc in docs:
+            self._scan(doc)
+        for doc in docs:  # people introduced with a role: "Fahim Dashti, spokesman for ..."
+            for tok in doc:
+                if tok.pos_ == "PROPN" and any(c.dep_ == "appos" and c.lemma_.lower() in ROLES
+                                               for c in tok.children):
+                    sp = speaker([tok], self)
+                    if sp is not None and sp.person:
+                        self.persons.setdefault(sp.name.split()[-1].lower(), sp)
+
+    def _scan(self, doc) -> None:
+        for ent in doc.ents:
+            if ent.label_ not in ("ORG", "NORP", "GPE"):
+                continue
+            name = clean_name(ent.text)
+            if not name:
+                continue
+            after = doc[ent.end: ent.end + 3]
+            if len(after) == 3 and after[0].text == "(" and after[2].text == ")" \
+                    and after[1].text.isupper() and len(after[1].text) >= 2:
+                self.acronyms.setdefault(after[1].text, name)
+            if ent.label_ == "ORG" and len(name.split()) > 1:
+                words = name.split()
+                for k in range(2, len(words) + 1):
+                    self.acronyms.setdefault(acronym(" ".join(words[:k])), name)
+        for ent in doc.ents:
+            if ent.label_ in ("ORG", "NORP", "GPE"):
+                name = self.canonical(ent.text)
+                if name:
+                    self.orgs[name] += 1
+                    if ent.start > 0 and doc[ent.start - 1].lower_ == "the" or ent[0].lower_ == "the":
+                        self.the[name] += 1
+
+    def canonical(self, text: str) -> str:
+        """An organisation's name, with acronyms expanded."""
+        name = clean_name(text)
+        return self.acronyms.get(name, name)
+
+    def uses_the(self, side: str) -> bool:
+        return self.the[side] * 2 > self.orgs[side] if self.orgs[side] else False
+
+    def remember(self, sp: Speaker) -> None:
+        self.last = sp
+        if sp.role:
+            self.by_role[sp.role] = sp
+        if sp.person:
+            self.last_person = sp
+            surname = sp.name.split()[-1].lower()
+            known = self.persons.get(surname)
+            if known is None or (known.side == known.name and sp.side != sp.name):
+                self.persons[surname] = sp
+        elif sp.side != sp.name or sp.affiliation:
+            self.last_group = sp
+        if sp.person and sp.side != sp.name:
+            self.last_group = sp
+
+
+def name_of(tok) -> str:
+    """A proper name ending at ``tok``: its run of proper-noun compounds, less titles."""
+    toks = [tok]
+    i = tok.i - 1
+    while i >= tok.sent.start and tok.doc[i].pos_ == "PROPN" and tok.doc[i].dep_ in ("compound", "flat"):
+        toks.insert(0, tok.doc[i])
+        i -= 1
+    while len(toks) > 1 and toks[0].lower_ in _TITLES | ROLES:
+        toks.pop(0)
+    return " ".join(t.text for t in toks)
+
+
+def side_of(toks, ctx: ArticleContext) -> tuple[str, bool] | None:
+    """The organisation a phrase names or describes, and whether it reads with "the"."""
+    toks = [t for t in toks if not t.is_punct]
+    if not toks:
+        return None
+    doc = toks[0].doc
+    ids = {t.i for t in toks}
+    head = next((t for t in toks if t.head.i not in ids or t.head is t), toks[-1])
+    ents = [e for e in doc.ents if e.label_ in ("ORG", "GPE", "NORP") and e.start in ids]
+    for ent in ents:
+        if ent.start <= head.i < ent.end:
+            name = ctx.canonical(ent.text)
+            return name, ctx.uses_the(name) or ent[0].lower_ == "the"
+    for t in toks:  # acronyms and names the NER missed ("NRFA")
+        if t.pos_ == "PROPN" and t.i == head.i and (t.text in ctx.acronyms or ctx.orgs.get(t.text)):
+            name = ctx.canonical(t.text)
+            return name, ctx.uses_the(name)
+    words = [t for t in toks if t.pos_ in ("NOUN", "PROPN", "ADJ") and t.lower_ not in ROLES]
+    distinct = {t.lemma_.lower() for t in words} - GENERIC_GROUP
+    distinct -= {t.lemma_.lower() for t in words if t.ent_type_ in ("GPE", "LOC")}
+    if distinct:
+        best = []
+        for org, n in ctx.orgs.items():
+            ow = {w.lower() for w in org.split()}
+            hit = distinct & ow
+            if hit:
+                best.append((head.lemma_.lower() in ow, len(hit), n, org))
+        if best:
+            org = max(best)[3]
+            return org, ctx.uses_the(org)
+    for ent in ents:
+        name = ctx.canonical(ent.text)
+        if name:
+            return name, ctx.uses_the(name) or ent[0].lower_ == "the"
+    if distinct:
+        label = " ".join(t.text for t in words if t.ent_type_ not in ("GPE", "LOC")) or head.text
+        return clean_name(label[:1].upper() + label[1:]), True
+    if words and ctx.last_group is not None:  # "the militant group", "the militia"
+        return ctx.last_group.side, ctx.last_group.det
+    if words and ctx.orgs:
+        org = ctx.orgs.most_common(1)[0][0]
+        return org, ctx.uses_the(org)
+    return None
+
+
+def group_tokens(tok) -> list:
+    """A group noun with its modifiers but not its locations: "National resistance forces" out of
+    "National resistance forces in Afghanistan's northern province of Panjshir"."""
+    out = [tok]
+    for c in tok.children:
+        if c.dep_ in ("det", "amod", "compound", "poss", "nmod") and c.i < tok.i:
+            out += list(c.subtree)
+        if c.dep_ == "prep" and c.lower_ in ("of", "for"):
+            out += [t for g in c.children if g.dep_ == "pobj" for t in without_clauses(g)]
+        if c.dep_ == "amod" and c.lower_ == "close" and c.i > tok.i:  # "a source close to X"
+            out += list(c.subtree)
+    return sorted(out, key=lambda t: t.i)
+
+
+def without_clauses(tok) -> list:
+    """``tok``'s subtree less its relative and participial clauses."""
+    cut = {t.i for d in tok.subtree if d is not tok and d.dep_ in ("relcl", "acl") for t in d.subtree}
+    return [t for t in tok.subtree if t.i not in cut]
+
+
+def span_text(toks) -> str:
+    """The article text covering ``toks``, single-spaced, without a leading article."""
+    toks = sorted([t for t in toks], key=lambda t: t.i)
+    while toks and toks[-1].is_punct and toks[-1].text != ")":
+        toks.pop()
+    while toks and toks[0].is_punct:
+        toks.pop(0)
+    if not toks:
+        return ""
+    text = " ".join(toks[0].doc.text[toks[0].idx: toks[-1].idx + len(toks[-1].text)].split())
+    if text.count("(") > text.count(")"):
+        text = text[: text.rindex("(")].rstrip()
+    return text[:1].lower() + text[1:] if toks[0].pos_ == "DET" else text
+
+
+def _affiliation(tok) -> list:
+    """Tokens of the phrase that says whom ``tok`` (a person or role) speaks for."""
+    for c in tok.children:
+        if c.dep_ == "poss":
+            return list(c.subtree)
+    for c in tok.children:
+        if c.dep_ == "prep" and c.lower_ in ("for", "of", "from", "at", "with", "to"):
+            objs = [g for g in c.children if g.dep_ == "pobj"]
+            if objs:
+                return without_clauses(objs[0])
+        if c.dep_ == "amod" and c.lower_ == "close":
+            for p in c.children:
+                if p.dep_ == "prep":
+                    return [t for g in p.children if g.dep_ == "pobj" for t in g.subtree]
+    for c in tok.children:
+        if c.dep_ == "compound" and (c.ent_type_ in ("ORG", "GPE", "NORP") or c.text.isupper()) \
+                and c.pos_ == "PROPN":
+            return [c]
+        if c.dep_ == "amod" and c.ent_type_ in ("NORP", "GPE"):
+            return [c]
+    for c in tok.children:
+        if c.dep_ == "relcl":
+            for v in [c, *[x for x in c.children if x.dep_ == "xcomp"]]:
+                if v.lemma_ in _LEAD_VERBS:
+                    objs = [g for g in v.children if g.dep_ == "dobj"]
+                    if objs:
+                        return list(objs[0].subtree)
+                    for x in v.children:
+                        if x.dep_ == "xcomp":
+                            objs = [g for g in x.children if g.dep_ == "dobj"]
+                            if objs:
+                                return list(objs[0].subtree)
+    return []
+
+
+def speaker(subjects: list, ctx: ArticleContext) -> Speaker | None:
+    """The speaker named by a reporting verb's subject token(s), or None when it names nobody
+    that can be told apart ("both sides", an unresolved pronoun)."""
+    if not subjects:
+        return None
+    named = [t for t in subjects if t.pos_ == "PROPN"] or subjects
+    tok = named[0]
+    others = [t for t in subjects if t is not tok]
+    if tok.lower_ in PRONOUNS or tok.pos_ == "PRON":
+        if tok.lower_ in ("he", "she", "him", "her"):
+            return ctx.last_person
+        if tok.lower_ in ("they", "them", "it"):
+            return ctx.last_group or ctx.last
+        return None
+    if any(c.dep_ in ("det", "predet") and c.lower_ in ("both", "each", "either") for c in tok.children):
+        return None
+    name_tok, role_tok = None, None
+    if tok.pos_ == "PROPN" and not (tok.ent_type_ in ("ORG", "GPE", "NORP") and not _personish(tok)):
+        name_tok = tok
+        role_tok = next((c for c in tok.children if c.dep_ == "appos" and c.pos_ == "NOUN"), None)
+        role_tok = role_tok or next((c for c in tok.children if c.dep_ == "compound"
+                                     and c.lower_ in ROLES), None)
+        role_tok = role_tok or next(iter(others), None)
+    elif tok.pos_ == "NOUN":
+        name_tok = next((c for c in tok.children if c.dep_ == "appos" and c.pos_ == "PROPN"), None)
+        role_tok = tok if tok.lemma_.lower() in ROLES or name_tok is not None else None
+    if name_tok is not None and (name_tok.ent_type_ == "PERSON" or role_tok is not None
+                                 or _personish(name_tok)):
+        name = name_of(name_tok)
+        aff = (_affiliation(role_tok) if role_tok is not None else []) or _affiliation(name_tok)
+        known = ctx.persons.get(name.split()[-1].lower())
+        if aff:
+            side = side_of(aff, ctx)
+        elif known is not None and (known.name.endswith(name) or name.endswith(known.name)):
+            return Speaker(known.name, known.side, known.affiliation, True, known.role, known.det)
+        else:
+            side = None
+        role = role_tok.lemma_.lower() if role_tok is not None else None
+        aff_text = span_text(aff) if aff else None
+        return Speaker(name, side[0] if side else name, aff_text, True, role, bool(side and side[1]))
+    if tok.lemma_.lower() in ROLES:
+        aff = _affiliation(tok)
+        if not aff and any(c.lower_ == "the" for c in tok.children):
+            # "the spokesman explained", "the source told": the last one quoted in that role
+            return ctx.by_role.get(tok.lemma_.lower()) or (
+                ctx.last_person if tok.lemma_.lower() != "source" else None)
+        side = side_of(aff, ctx) if aff else None
+        if side is None:
+            return None
+        return Speaker(span_text(group_tokens(tok)), side[0], span_text(aff), False,
+                       tok.lemma_.lower(), side[1])
+    toks = group_tokens(tok)
+    side = side_of(toks, ctx)
+    if side is None:
+        return None
+    return Speaker(span_text(toks), side[0], None, False, None, side[1])
+
+
+def _personish(tok) -> bool:
+    """A two-word proper name the NER called an organisation ("Fahim Dashti") reads as a person
+    when it has a role beside it or was introduced as one."""
+    if tok.ent_type_ == "PERSON":
+        return True
+    has_role = any((c.dep_ == "appos" and c.lemma_.lower() in ROLES) or
+                   (c.dep_ == "compound" and c.lower_ in ROLES) for c in tok.children)
+    return has_role
