@@ -91,3 +91,19 @@ def shared_corpus(name: str) -> Path:
     if not path.exists():
         pytest.fail(f"{path} is missing: ../shared must sit beside the checkout")
     return path
+
+
+@pytest.fixture(scope="session")
+def llm_server():
+    """llama.cpp's OpenAI-compatible server with SmolLM2-135M on a free loopback port
+    (tests/llm_server.py); ``.url`` is what QA_LLM_BASE_URL takes. A server that cannot start
+    fails the tests that need it; it never skips them."""
+    from .llm_server import LLMServer, ServerError
+
+    server = LLMServer()
+    try:
+        server.start()
+    except ServerError as exc:
+        pytest.fail(f"the LLM server did not start: {exc}", pytrace=False)
+    yield server
+    server.stop()
