@@ -12,10 +12,10 @@ import time
 from collections.abc import Iterator
 
 from ..config import Settings
-from ..domain import Answer, Evidence, Filters
+from ..domain import Answer, Contest, Evidence, Filters
 from ..errors import QAError
 from ..index import ArticleRecord, NewsIndex
-from ..retrieve import retrieve
+from ..retrieve import content_terms, overlap, retrieve
 from .extractive import ExtractiveEngine, abstention
 
 
@@ -59,7 +59,9 @@ class Pipeline:
             from ..claims import find_contests
         except ImportError:
             return []
-        return find_contests(question, evidence, records, self.index.embedder)
+        found = find_contests(question, evidence, records, self.index.embedder)
+        terms = content_terms(question)
+        return [k for k in found if about(terms, k, self.settings.answer.contest_coverage)]
 
     def answer(self, question: str, history: list, filters: Filters) -> Answer:
         """The answer to ``question`` (made standalone from ``history`` first)."""
@@ -107,6 +109,14 @@ class Pipeline:
         timings["total"] = (time.perf_counter() - t0) * 1000
         final = _with(final, question=standalone, timings_ms=timings)
         yield {"type": "answer", "answer": final.to_json()}
+
+
+def about(question_terms: set[str], contest: Contest, threshold: float) -> bool:
+    """Whether a question touches a contest: most of its content words name the contested
+    point. Sentence vectors alone cannot tell "when did the Taliban enter Kabul" from "did the
+    Taliban take Panjshir"; the words of the point can. (The sides' claims are not used: a side
+    says many things, and some word of the question is always among them.)"""
+    return overlap(question_terms, contest.topic) >= threshold
 
 
 def _sentence_deltas(text: str) -> Iterator[dict]:

@@ -66,9 +66,10 @@ class ExtractiveEngine:
             return abstention(question)
         self._score(question, qterms, cands, evidence)
         chosen = self._select(cands)
-        lead, lead_citations = _contest_lead(contests, records)
-        if not chosen and not lead:
+        if not chosen:
+            # A contest alone is no answer: the evidence must also speak to the question.
             return abstention(question)
+        lead, lead_citations = _contest_lead(contests, records)
         parts: list[str] = list(lead)
         citations: list[Citation] = list(lead_citations)
         used: set[tuple[int, int]] = set()
@@ -81,7 +82,7 @@ class ExtractiveEngine:
                                records[c.article_id].article.text[c.prev[0]:c.end], c.terms)
                 group = [c] + group[1:]
             used.update((g.start, g.end) for g in group)
-            parts.append(f"{_as_sentence(c.text)} [{', '.join(ids)}]")
+            parts.append(f"{_voiced(c, records, contests)} [{', '.join(ids)}]")
             for g in group:
                 citations.append(_citation(g, records[g.article_id]))
         return Answer(text=" ".join(parts), citations=tuple(_dedupe(citations)), engine="extractive",
@@ -137,6 +138,8 @@ class ExtractiveEngine:
                 score += 0.15
             if _PRONOUN_START.match(c.text) and c.prev is None:
                 score -= 0.15  # "He said ..." with nothing before it reads badly
+            if c.text[:1].islower():
+                score -= 0.1  # a scraping fragment ("was the deputy to ...") lost its subject
             if _REPORTING.search(c.text):
                 score += 0.05  # attributed statements are what a news answer is built from
             c.score = score if matched > 0 else 0.0
@@ -160,6 +163,22 @@ class ExtractiveEngine:
             if len(chosen) < self.cfg.max_sentences:
                 chosen.append(c)
         return chosen
+
+
+def _voiced(c: _Candidate, records: dict[str, ArticleRecord], contests: list[Contest]) -> str:
+    """The sentence, attributed to its outlet when it states a contested point in the outlet's
+    own voice: the answer itself never takes a side."""
+    sentence = _as_sentence(c.text)
+    if not contests:
+        return sentence
+    from ..claims import unhedged
+
+    if not unhedged(sentence, contests):
+        return sentence
+    rec = records[c.article_id].article
+    who = rec.source or "One article"
+    when = f" ({rec.date})" if rec.date else ""
+    return f"{who}{when} reports: “{sentence}”"
 
 
 def _near_duplicate(a: _Candidate, b: _Candidate) -> bool:
