@@ -53,7 +53,7 @@ class NewsIndex:
 
     def sparse(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]:
         """(chunk, BM25 score), best first."""
-        return self.sparse_cache.get().search(query, k, filters)
+        return self.store.committed(self.sparse_cache.get().search(query, k, filters))
 
     def articles(self, ids: Iterable[str]) -> dict[str, ArticleRecord]:
         """Committed articles by ID."""
