@@ -107,3 +107,27 @@ def llm_server():
         pytest.fail(f"the LLM server did not start: {exc}", pytrace=False)
     yield server
     server.stop()
+
+
+@pytest.fixture
+def make_chroma_server(tmp_path):
+    """Starts real ``chroma run`` servers (tests/chroma_server.py); each can be stopped, killed
+    and restarted on its port and path; all are stopped at teardown."""
+    from .chroma_server import ChromaServer
+
+    servers: list[ChromaServer] = []
+
+    def build(name: str = "chroma-server", port: int | None = None) -> ChromaServer:
+        server = ChromaServer(tmp_path / name, port=port)
+        servers.append(server)
+        return server.start()
+
+    yield build
+    for s in servers:
+        s.stop()
+
+
+@pytest.fixture
+def chroma_server(make_chroma_server):
+    """One running Chroma server in a temp dir; ``.url`` is what QA_CHROMA_URL takes."""
+    return make_chroma_server()
