@@ -1,0 +1,158 @@
+// Rendering answers. Everything from the server is inserted as text (textContent, text nodes,
+// attributes), never as HTML, so an article or answer containing markup shows it and runs nothing.
+
+const CITE_RE = /\[([A-Za-z0-9][A-Za-z0-9_.:\-]{0,127}(?:\s*[,;]\s*[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127})*)\]/g;
+const STANCE = { asserts: "claims", denies: "denies", disputes: "disputes" };
+const SHOWN_CLAIMS = 3;  // per side; the rest fold away so a long contest stays readable
+
+let openArticle = () => {};
+export function onOpenArticle(fn) { openArticle = fn; }
+
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "class") node.className = v;
+    else if (k === "text") node.textContent = v;
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const c of children) {
+    if (c === null || c === undefined) continue;
+    node.append(typeof c === "string" ? document.createTextNode(c) : c);
+  }
+  return node;
+}
+
+function shortId(id) { return id.length > 14 ? id.slice(0, 12) + "…" : id; }
+
+function describe(id, meta) {
+  return [id, meta.source, meta.date].filter(Boolean).join(", ");
+}
+
+// A button that opens an article, with `span` ({start, end, quote}) highlighted.
+function articleChip(articleId, meta, span, label, withMeta) {
+  const info = [meta.source, meta.date].filter(Boolean).join(" · ");
+  return el("button", {
+    type: "button", class: "chip", "data-article": articleId, title: meta.title || articleId,
+    "aria-label": "Open article " + describe(articleId, meta),
+    onclick: (ev) => openArticle(articleId, span, ev.currentTarget),
+  }, el("span", { class: "chip-id", text: label }),
+  withMeta && info ? el("span", { class: "chip-meta", text: info }) : null);
+}
+
+// Citations grouped by article, in order of first citation: [{id, n, meta, quotes: [...]}].
+function byArticle(citations) {
+  const groups = new Map();
+  for (const c of citations) {
+    if (!groups.has(c.article_id)) {
+      groups.set(c.article_id, { id: c.article_id, n: groups.size + 1, meta: c, quotes: [] });
+    }
+    const g = groups.get(c.article_id);
+    if (!g.quotes.some((q) => q.start === c.start && q.end === c.end)) g.quotes.push(c);
+  }
+  return groups;
+}
+
+// The quote an inline [id] marker stands for: the one of that article lying in the sentence
+// before the marker, else the article's first.
+function quoteFor(group, sentence) {
+  return group.quotes.find((q) => sentence.includes(q.quote) || q.quote.includes(sentence.trim()))
+    || group.quotes[0];
+}
+
+export function renderAnswerText(box, text, citations) {
+  const groups = byArticle(citations);
+  box.replaceChildren();
+  let last = 0;
+  for (const m of text.matchAll(CITE_RE)) {
+    box.append(document.createTextNode(text.slice(last, m.index)));
+    const from = Math.max(text.lastIndexOf(". ", m.index), text.lastIndexOf("] ", m.index - 1));
+    const sentence = text.slice(from + 1, m.index);
+    for (const id of m[1].split(/\s*[,;]\s*/)) {
+      const g = groups.get(id);
+      const q = g ? quoteFor(g, sentence) : null;
+      box.append(articleChip(id, g ? g.meta : {}, q, g ? String(g.n) : shortId(id), false));
+    }
+    last = m.index + m[0].length;
+  }
+  box.append(document.createTextNode(text.slice(last)));
+}
+
+function quoteButton(id, q) {
+  return el("button", { type: "button", class: "quote-link", "data-article": id,
+    onclick: (ev) => openArticle(id, q, ev.currentTarget) }, el("q", { text: q.quote }));
+}
+
+export function renderSources(section, citations) {
+  const list = section.querySelector(".chips");
+  list.replaceChildren();
+  for (const g of byArticle(citations).values()) {
+    const [first, ...more] = g.quotes;
+    const item = el("li", { class: "source" },
+      articleChip(g.id, g.meta, first, `${g.n} · ${g.id}`, true),
+      el("span", { class: "source-title", text: g.meta.title || "" }),
+      quoteButton(g.id, first));
+    if (more.length) {
+      item.append(el("details", { class: "more" },
+        el("summary", { text: `${more.length} more quote${more.length > 1 ? "s" : ""} from this article` }),
+        el("ul", {}, ...more.map((q) => el("li", {}, quoteButton(g.id, q))))));
+    }
+    list.append(item);
+  }
+  section.hidden = citations.length === 0;
+}
+
+function claimItem(c) {
+  const affiliation = c.affiliation && c.affiliation !== c.speaker ?
+    el("span", { class: "affiliation", text: ` (${c.affiliation})` }) : null;
+  return el("li", { class: "event" },
+    el("time", { class: "event-date", datetime: c.date || null, text: c.date || "undated" }),
+    el("p", { class: "event-who" }, el("strong", { class: "speaker", text: c.speaker }), affiliation,
+      " ", el("span", { class: `stance stance-${c.stance}`, text: STANCE[c.stance] || c.stance })),
+    el("blockquote", { class: "event-quote", text: c.quote }),
+    articleChip(c.article_id, { date: c.date }, { start: c.start, end: c.end, quote: c.quote },
+      c.article_id, false));
+}
+
+export function renderContests(section, contested) {
+  const box = section.querySelector(".contests");
+  box.replaceChildren();
+  for (const contest of contested) {
+    const sides = el("div", { class: "sides" });
+    contest.sides.forEach((side, i) => {
+      // Oldest first, so each side reads as a timeline.
+      const claims = [...side.claims].sort((a, b) => (a.date || "").localeCompare(b.date || ""));
+      const column = el("div", { class: `side side-${i % 4}` },
+        el("h4", { class: "side-position", text: side.position }),
+        el("ol", { class: "timeline" }, ...claims.slice(0, SHOWN_CLAIMS).map(claimItem)));
+      const rest = claims.slice(SHOWN_CLAIMS);
+      if (rest.length) {
+        column.append(el("details", { class: "more" },
+          el("summary", { text: `${rest.length} more statement${rest.length > 1 ? "s" : ""}` }),
+          el("ol", { class: "timeline" }, ...rest.map(claimItem))));
+      }
+      sides.append(column);
+    });
+    box.append(el("div", { class: "contest" },
+      el("p", { class: "contest-topic", text: contest.topic }), sides));
+  }
+  section.hidden = contested.length === 0;
+}
+
+export function renderFinal(item, answer, asked) {
+  renderAnswerText(item.querySelector(".answer-text"), answer.answer, answer.citations);
+  renderSources(item.querySelector(".citations"), answer.citations);
+  renderContests(item.querySelector(".contested"), answer.contested || []);
+  const interpreted = item.querySelector(".interpreted");
+  if (answer.question && answer.question.toLowerCase() !== asked.toLowerCase()) {
+    interpreted.textContent = "Understood as: " + answer.question;
+    interpreted.hidden = false;
+  }
+  const notes = item.querySelector(".notes");
+  notes.textContent = (answer.notes || []).join(" ");
+  notes.hidden = !(answer.notes || []).length;
+  item.classList.toggle("abstained", Boolean(answer.abstained));
+  item.dataset.state = "done";
+  item.querySelector(".answer-text").removeAttribute("aria-busy");
+}
