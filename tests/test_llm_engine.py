@@ -126,35 +126,56 @@ def test_a_reply_citing_nothing_valid_is_not_shown(seed_service, offline_engine)
     assert any("cited none of the articles" in n for n in ans.notes)
 
 
-def test_a_contested_claim_stated_as_fact_gets_who_claims_what_first(seed_service,
-                                                                     offline_engine):
-    evidence, records = evidence_for(seed_service, "Did the Taliban capture Panjshir?")
-    prompted = offline_engine.prompt("Did the Taliban capture Panjshir?", evidence, records, [])
+def test_a_contested_claim_stated_as_fact_is_replaced_by_who_claims_what(seed_service,
+                                                                         offline_engine):
+    q = "Did the Taliban capture Panjshir?"
+    evidence, records = evidence_for(seed_service, q)
+    prompted = offline_engine.prompt(q, evidence, records, [])
     aid = prompted.shown[0][0].chunk.article_id
+    fact = f"The Taliban captured Panjshir [{aid}]."
     calls = []
 
     def unhedged(text, contests):
         calls.append(text)
-        return ["The Taliban captured Panjshir"]
+        return [fact]
 
-    # qa.claims is another module's job; its two functions are stood in for here so that the
-    # wiring is tested whether or not it has landed.
+    # The wiring, with qa.claims's two functions stood in for (the next test uses the real ones).
     offline_engine.claims = types.SimpleNamespace(
-        unhedged=unhedged, describe=lambda k: f"The Taliban say they took Panjshir; the "
-                                              f"resistance denies it [{aid}].")
+        unhedged=unhedged,
+        describe=lambda k: f"The Taliban say they took Panjshir; the resistance denies it [{aid}].")
     from qa.domain import Claim, Contest, ContestSide
 
     text = records[aid].article.text
     claim = Claim(speaker="Taliban", side="Taliban", stance="asserts", quote=text[:40],
                   article_id=aid, start=0, end=40)
     contest = Contest(topic="Panjshir", sides=(ContestSide("captured", (claim,)),))
-    ans = offline_engine.finish(f"The Taliban captured Panjshir [{aid}].",
-                                "Did the Taliban capture Panjshir?", prompted, records, [contest])
-    assert calls == [f"The Taliban captured Panjshir [{aid}]."]
-    assert ans.text.startswith("The Taliban say they took Panjshir; the resistance denies it")
+    ans = offline_engine.finish(f"{fact} Fighting went on [{aid}].", q, prompted, records,
+                                [contest])
+    assert calls == [f"{fact} Fighting went on [{aid}]."]
+    assert ans.text == (f"The Taliban say they took Panjshir; the resistance denies it [{aid}]. "
+                        f"Fighting went on [{aid}].")
     assert ans.contested == (contest,)
-    assert any("contested" in n for n in ans.notes)
+    assert any("stated a contested point as fact" in n for n in ans.notes)
     assert any(c.start == 0 and c.end == 40 and c.quote == text[:40] for c in ans.citations)
+
+
+def test_real_claims_module_hedges_the_taliban_victory_stated_as_fact(seed_service,
+                                                                      offline_engine):
+    from qa.claims import find_contests
+
+    q = "Did the Taliban capture Panjshir?"
+    evidence, records = evidence_for(seed_service, q)
+    contests = find_contests(q, evidence, records, seed_service.index.embedder)
+    assert contests, "the seeds disagree on who controls Panjshir"
+    assert offline_engine.claims is not None
+    prompted = offline_engine.prompt(q, evidence, records, contests)
+    aid = prompted.shown[0][0].chunk.article_id
+    reply = f"The Taliban have taken control of all districts in Panjshir province [{aid}]."
+    ans = offline_engine.finish(reply, q, prompted, records, contests)
+    assert not ans.abstained
+    assert reply not in ans.text
+    assert "denied" in ans.text or "denies" in ans.text
+    assert_checked(ans, {e.chunk.article_id for e in evidence}, seed_service)
 
 
 # --- against the real model ------------------------------------------------------------------

@@ -16,10 +16,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..config import LLMSettings
-from ..domain import Answer, Citation, Contest, Evidence
+from ..domain import CITATION_RE, Answer, Citation, Contest, Evidence
 from ..index import ArticleRecord
 from ..llm import ChatModel
-from .citations import CheckedText, MarkerFilter, UNSUPPORTED_MARK, check, citations_for
+from .citations import (
+    UNSUPPORTED_MARK, MarkerFilter, check, citations_for, drop_unknown_ids, marker_ids,
+)
 from .extractive import abstention
 from .llm_prompt import ANSWER_VARIABLES, SYSTEM_VARIABLES, PromptBuilder, Prompted
 
@@ -83,45 +85,57 @@ class LLMEngine:
     def finish(self, raw: str, question: str, prompted: Prompted,
                records: dict[str, ArticleRecord], contests: list[Contest]) -> Answer:
         """The checked ``Answer`` for the model's reply ``raw``."""
-        checked = check(raw, prompted.valid_ids())
-        if _REFUSAL.match(raw) or not checked.cited_ids:
+        valid = prompted.valid_ids()
+        cleaned, removed = drop_unknown_ids(raw.strip(), valid)
+        refused = bool(_REFUSAL.match(raw))
+        if refused or not check(cleaned, valid).cited_ids:
             note = ("The language model found no answer in the articles."
-                    if _REFUSAL.match(raw) or not raw.strip()
+                    if refused or not raw.strip()
                     else "The language model's reply cited none of the articles it was shown, "
                          "so it is not shown.")
             return replace(abstention(question), engine="llm", notes=(note,),
-                           removed_citations=checked.removed)
-        spans = prompted.quotable(records)
+                           removed_citations=removed)
+        flagged = self._unhedged(cleaned, contests)
+        for sentence in flagged:
+            # Stated as fact, one side of a contest goes; the descriptions say who claims what.
+            cleaned = cleaned.replace(sentence, "", 1)
+        checked = check(re.sub(r"[ \t]{2,}", " ", cleaned), valid)
         articles = {aid: records[aid].article for aid in checked.cited_ids}
-        citations = citations_for(checked.sentences, spans, articles)
-        text, notes = checked.text, _check_notes(checked)
-        lead, lead_citations = self._hedge(text, contests, records)
-        if lead:
-            text = " ".join(lead) + " " + text
+        citations = citations_for(checked.sentences, prompted.quotable(records), articles)
+        text, notes = checked.text, _check_notes(removed, checked.unsupported)
+        if flagged:
+            lead, lead_citations = _contest_lead(contests, records, self.claims.describe)
+            text = " ".join(lead + ([text] if text else []))
             citations = _dedupe(lead_citations + citations)
-            notes += ("The model stated a contested point as fact; who claims what is set out "
-                      "first.",)
+            notes += (f"{len(flagged)} sentence(s) of the model stated a contested point as fact; "
+                      "who claims what is said instead.",)
         return Answer(text=text, citations=tuple(citations), engine="llm",
-                      contested=tuple(contests), notes=notes, removed_citations=checked.removed,
+                      contested=tuple(contests), notes=notes, removed_citations=removed,
                       unsupported_sentences=checked.unsupported)
 
-    def _hedge(self, text: str, contests: list[Contest], records: dict[str, ArticleRecord]):
-        """The contests' descriptions (and their claims' citations) when the text states a
-        contested claim in its own voice; nothing otherwise or without ``qa.claims``."""
-        if self.claims is None or not contests or not self.claims.unhedged(text, contests):
-            return [], []
-        lead = [self.claims.describe(k) for k in contests]
-        cites: list[Citation] = []
-        for k in contests:
-            for side in k.sides:
-                for cl in side.claims:
-                    rec = records.get(cl.article_id)
-                    if rec is not None:
-                        a = rec.article
-                        cites.append(Citation(article_id=a.id, quote=a.text[cl.start:cl.end],
-                                              start=cl.start, end=cl.end, title=a.title,
-                                              date=a.date, source=a.source))
-        return lead, cites
+    def _unhedged(self, text: str, contests: list[Contest]) -> list[str]:
+        """Sentences of ``text`` stating a contested claim in the narrator's voice (none
+        without ``qa.claims``)."""
+        if self.claims is None or not contests:
+            return []
+        return [s for s in self.claims.unhedged(text, contests) if s and s in text]
+
+
+def _contest_lead(contests: list[Contest], records: dict[str, ArticleRecord], describe):
+    """Each contest described (who claims what), and citations of the claims its markers cite."""
+    lead = [d for d in (describe(k) for k in contests) if d]
+    cited = {i for d in lead for m in CITATION_RE.finditer(d) for i in marker_ids(m.group(1))}
+    cites: list[Citation] = []
+    for k in contests:
+        for side in k.sides:
+            for cl in side.claims:
+                rec = records.get(cl.article_id)
+                if rec is not None and cl.article_id in cited:
+                    a = rec.article
+                    cites.append(Citation(article_id=a.id, quote=a.text[cl.start:cl.end],
+                                          start=cl.start, end=cl.end, title=a.title,
+                                          date=a.date, source=a.source))
+    return lead, cites
 
 
 def _claims_module():
@@ -141,12 +155,12 @@ def _claims_module():
     return claims
 
 
-def _check_notes(checked: CheckedText) -> tuple[str, ...]:
+def _check_notes(removed: int, unsupported: int) -> tuple[str, ...]:
     notes = []
-    if checked.removed:
-        notes.append(f"Removed {checked.removed} citation(s) of articles the model was not shown.")
-    if checked.unsupported:
-        notes.append(f"{checked.unsupported} sentence(s) cite no article and are marked "
+    if removed:
+        notes.append(f"Removed {removed} citation(s) of articles the model was not shown.")
+    if unsupported:
+        notes.append(f"{unsupported} sentence(s) cite no article and are marked "
                      f"{UNSUPPORTED_MARK}.")
     return tuple(notes)
 
