@@ -41,7 +41,7 @@ SIM_CENTRE = 0.55
 #: Two figures count the same kind of thing ("Taliban militants killed", "fighters killed").
 SIM_COUNTED = 0.4
 #: ... in claims about the same event.
-SIM_EVENT = 0.45
+SIM_EVENT = 0.55
 #: A contest is shown only when the question is about it ...
 RELEVANCE = 0.5
 #: ... and about as much as about the contest it is most about.
@@ -177,7 +177,7 @@ def _links(d: Record, a: Record, sim: float) -> bool:
             return False
         same_article = a.claim.article_id == d.claim.article_id
         return sim >= (SIM_SAME_ARTICLE if same_article else SIM_TARGETED)
-    if set(d.keys) & set(a.keys):
+    if d.target == ANY_REPORT and set(d.keys) & set(a.keys):
         return sim >= SIM_SHARED_KEY
     return sim >= SIM_OPEN
 
@@ -308,24 +308,13 @@ def _numbers(recs: list[Record]) -> list[_Found]:
                 label = label[:1].lower() + label[1:]  # "Dozens" opening a sentence
             claims = _order(recs[i].claim for i, _ in items)
             sides.append(ContestSide(label, claims))
-        first = qs[group[0]][1]
-        topic = f"how many {_counted(first)} were {_participle(first)}"
+        if len({recs[qs[k][0]].claim.article_id for k in group}) < 2:
+            continue  # one article giving two figures is measuring two things
+        topic = f"how many {qs[group[0]][1].phrase}"
         qvecs = np.stack([qs[k][1].vec for k in group])
         out.append(_Found(Contest(topic=topic, sides=tuple(sides), kind="numbers"),
                           qvecs.mean(axis=0), qvecs))
     return out
-
-
-def _counted(q) -> str:
-    words = q.phrase.split()
-    n = len(words) - len(q.verbs)
-    return " ".join(words[: max(n, 1)])
-
-
-def _participle(q) -> str:
-    words = q.phrase.split()
-    verbs = words[len(words) - len(q.verbs):] if q.verbs else []
-    return " or ".join(verbs[:2]) if verbs else "counted"
 
 
 def _day(iso: str, year_known: bool) -> _date | None:

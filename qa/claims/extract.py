@@ -119,7 +119,9 @@ def _stance_of(root) -> str:
     """Stance of a reported clause by its own words: calling something false disputes it,
     negating the main verb denies."""
     for t in root.subtree:
-        if t.lemma_.lower() in FALSITY and t.dep_ in ("acomp", "attr", "dobj", "amod", "pobj", "conj"):
+        # "the claim was wrong", "are spreading disinformation"; not "fake ticket reservations"
+        if t.lemma_.lower() in FALSITY and (t.dep_ in ("acomp", "attr", "oprd") or (
+                t.dep_ == "dobj" and t.head.lemma_ in ("spread", "call", "label", "peddle"))):
             return "disputes"
     if any(c.dep_ == "neg" for c in root.children):
         return "denies"
@@ -151,11 +153,11 @@ def _subjects(verb):
         return subs
     if any(c.dep_ in ("auxpass", "nsubjpass") for c in verb.children):
         return [g for c in verb.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"]
-    if verb.dep_ in ("conj", "advcl", "xcomp") and verb.head is not verb and verb.head.pos_ == "VERB":
+    if verb.dep_ in ("conj", "advcl", "xcomp") and verb.head.i != verb.i and verb.head.pos_ == "VERB":
         return _subjects(verb.head)
     if verb.dep_ == "acl":  # a misparsed main verb: climb to the noun the clause hangs from
         up = verb.head
-        while up.dep_ in ("pobj", "prep", "compound", "amod", "poss") and up.head is not up:
+        while up.dep_ in ("pobj", "prep", "compound", "amod", "poss") and up.head.i != up.i:
             up = up.head
         if up.pos_ == "PROPN" or up.lemma_.lower() in GENERIC_GROUP | ROLES:
             return [up]
@@ -185,7 +187,8 @@ def _content(verb) -> tuple[object, list] | None:
     # Asides that are not part of what was said: "..., a claim that has been denied by X",
     # "according to a media report".
     cut = {t.i for t in toks if (t.dep_ in ("npadvmod", "appos") and t.lemma_.lower() in CLAIM_NOUNS)
-           or t.lower_ == "according"}
+           or t.lower_ == "according" or (t.dep_ == "advcl" and any(
+               m.dep_ == "mark" and m.lower_ in ("though", "although", "whereas") for m in t.children))}
     cut = {x.i for t in toks if t.i in cut for x in t.subtree}
     return root, [t for t in toks if t.i not in cut]
 
@@ -199,7 +202,8 @@ def _target(root, ctx: ArticleContext) -> str | None:
         cands += [g for c in root.children if c.dep_ in ("prep", "agent") and c.lower_ == "by"
                   for g in c.children if g.dep_ == "pobj"]
     for t in root.subtree:
-        if t.lemma_.lower() in FALSITY or (t.dep_ in ("nsubj", "nsubjpass") and t.head == root):
+        if (t.lemma_.lower() in FALSITY and t.dep_ in ("acomp", "attr", "oprd", "dobj")) or (
+                t.dep_ in ("nsubj", "nsubjpass") and t.head == root):
             subj = t if t.dep_.startswith("nsubj") else next(
                 (c for c in t.head.children if c.dep_.startswith("nsubj")), None)
             if subj is not None:
@@ -232,7 +236,7 @@ def _according(tok, sent, ctx: ArticleContext) -> _Found | None:
         rest = [t for t in sent if t.i < tok.i]
     if len(rest) < 3:
         return None
-    root = next((t for t in rest if t.head.i not in {x.i for x in rest} or t.head is t), rest[0])
+    root = next((t for t in rest if t.head.i not in {x.i for x in rest} or t.head.i == t.i), rest[0])
     return _Found(sp, "according to", _stance_of(root), root, rest)
 
 
@@ -345,7 +349,7 @@ def _quote_speaker(sent, sents, found, quotes) -> Speaker | None:
         if not (qs <= sent.start_char + 1 and sent.end_char - 1 <= qe + 1):
             continue
         for i, other in enumerate(sents):
-            if other is sent or not found[i]:
+            if other.start == sent.start or not found[i]:
                 continue
             if other.start_char <= qe <= other.end_char or other.start_char <= qs <= other.end_char:
                 return found[i][0].sp

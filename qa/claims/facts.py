@@ -129,8 +129,11 @@ def quantities(span, ctx: ArticleContext) -> list[Quantity]:
         verbs = [v for v in _verbs_of(subj) if v.lemma_ not in ("be", "have")]
         if not verbs:
             continue
-        mods = [c.text for c in noun.children if c.dep_ in ("compound", "amod") and c.i < noun.i]
-        phrase = " ".join(mods + [noun.text] + [v.text for v in verbs])
+        mods = [c for c in noun.children if c.dep_ in ("compound", "amod") and c.i < noun.i]
+        words = [t.text if t.pos_ == "PROPN" else t.lower_ for t in [*mods, noun]]
+        passive = any(c.dep_ == "auxpass" for c in verbs[0].children)
+        vtext = " or ".join(dict.fromkeys(v.lower_ for v in verbs[:3]))
+        phrase = " ".join(words) + (" were " if passive else " ") + vtext
         out.append(Quantity(text=text, lo=rng[0], hi=rng[1], noun=noun.lemma_.lower(),
                             verbs=tuple(sorted({v.lemma_.lower() for v in verbs})), phrase=phrase))
     return out
@@ -154,7 +157,7 @@ def _subject(verb, ctx: ArticleContext, depth: int = 0):
         if subj.lower_ in ("he", "she"):
             # "Ghani said he had stepped down": the reporting subject
             up = verb.head
-            while up is not None and up.dep_ in ("ccomp", "conj", "advcl", "xcomp") and up.head is not up:
+            while up is not None and up.dep_ in ("ccomp", "conj", "advcl", "xcomp") and up.head.i != up.i:
                 up = up.head
             reporter = next((c for c in up.children if c.dep_ == "nsubj" and c.pos_ == "PROPN"), None) if up is not None else None
             if reporter is not None:
@@ -203,7 +206,7 @@ def events(sent, ctx: ArticleContext, year_hint: str | None,
         own = None
         for ent, iso, text in dates:
             up = ent.root
-            while up.head is not up and up.pos_ not in ("VERB", "AUX"):
+            while up.head.i != up.i and up.pos_ not in ("VERB", "AUX"):
                 up = up.head
             if up == verb:
                 own = (iso, text)

@@ -64,7 +64,8 @@ GENERIC_GROUP = frozenset("""
 group groups movement organization organisation force forces fighter fighters militia militias
 militant militants insurgent insurgents rebel rebels army troops member members side camp
 official officials representative representatives source sources government authority
-authorities administration extremist extremists radical armed local national
+authorities administration extremist extremists radical armed local national company firm
+corporation business
 """.split())
 #: Pronouns that need an antecedent before they can be a speaker.
 PRONOUNS = frozenset("he she they it we i him her them his their its".split())

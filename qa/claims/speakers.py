@@ -15,6 +15,8 @@ _TITLES = frozenset("mr mr. ms ms. mrs mrs. dr dr. sen sen. rep rep. gov gov. ge
                     "former vice prime acting interim deputy president minister secretary "
                     "general maulvi mullah sheikh".split())
 _LINK_WORDS = frozenset("of the and for in on at to".split())
+_COMPANY = frozenset("company firm corporation business group".split())
+_COMPANY_SUFFIXES = frozenset("corp corporation inc co company ltd llc plc group holdings".split())
 _LEAD_VERBS = frozenset("lead head help represent run command chair found".split())
 
 
@@ -129,7 +131,7 @@ def side_of(toks, ctx: ArticleContext) -> tuple[str, bool] | None:
         return None
     doc = toks[0].doc
     ids = {t.i for t in toks}
-    head = next((t for t in toks if t.head.i not in ids or t.head is t), toks[-1])
+    head = next((t for t in toks if t.head.i not in ids or t.head.i == t.i), toks[-1])
     ents = [e for e in doc.ents if e.label_ in ("ORG", "GPE", "NORP") and e.start in ids]
     for ent in ents:
         if ent.start <= head.i < ent.end:
@@ -159,6 +161,10 @@ def side_of(toks, ctx: ArticleContext) -> tuple[str, bool] | None:
     if distinct:
         label = " ".join(t.text for t in words if t.ent_type_ not in ("GPE", "LOC")) or head.text
         return clean_name(label[:1].upper() + label[1:]), True
+    hinted = [org for org, _ in ctx.orgs.most_common() if head.lemma_.lower() in _COMPANY
+              and org.split()[-1].rstrip(".").lower() in _COMPANY_SUFFIXES]
+    if hinted:  # "the company" in an article about "Acme Corp"
+        return hinted[0], ctx.uses_the(hinted[0])
     if words and ctx.last_group is not None:  # "the militant group", "the militia"
         return ctx.last_group.side, ctx.last_group.det
     if words and ctx.orgs:
@@ -183,7 +189,7 @@ def group_tokens(tok) -> list:
 
 def without_clauses(tok) -> list:
     """``tok``'s subtree less its relative and participial clauses."""
-    cut = {t.i for d in tok.subtree if d is not tok and d.dep_ in ("relcl", "acl") for t in d.subtree}
+    cut = {t.i for d in tok.subtree if d.i != tok.i and d.dep_ in ("relcl", "acl") for t in d.subtree}
     return [t for t in tok.subtree if t.i not in cut]
 
 
@@ -253,6 +259,10 @@ def speaker(subjects: list, ctx: ArticleContext) -> Speaker | None:
         return None
     if any(c.dep_ in ("det", "predet") and c.lower_ in ("both", "each", "either") for c in tok.children):
         return None
+    if tok.pos_ == "PROPN":  # a surname the article introduced earlier: "Reed said"
+        known = ctx.persons.get(tok.lower_)
+        if known is not None and known.name.endswith(name_of(tok)) and not _affiliation(tok):
+            return known
     name_tok, role_tok = None, None
     if tok.pos_ == "PROPN" and not (tok.ent_type_ in ("ORG", "GPE", "NORP") and not _personish(tok)):
         name_tok = tok

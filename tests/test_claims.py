@@ -1,0 +1,241 @@
+"""Attributed claims: who said what, for which side, with which stance, from the parse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa.claims import annotate, claims_of, describe, records_of, unhedged
+from qa.claims.extract import extract
+from qa.claims.sides import same_side, unify
+from qa.corpus import read_paths
+from qa.domain import Article, Claim, Contest, ContestSide
+from qa.index import ArticleRecord
+
+from .conftest import SEEDS
+
+NRF = "National Resistance Front"
+
+
+@pytest.fixture(scope="module")
+def seed_articles() -> dict[str, Article]:
+    return {a.id[:3]: a for a in read_paths([SEEDS])}
+
+
+@pytest.fixture(scope="module")
+def seed_claims(seed_articles) -> dict[str, list[Claim]]:
+    """Claims as the store gives them back: annotated, JSON-encoded, decoded."""
+    out = {}
+    for key, art in seed_articles.items():
+        rec = ArticleRecord(art, art.content_hash, 0, annotate(art))
+        out[key] = claims_of(rec)
+    return out
+
+
+def _find(claims: list[Claim], content: str) -> Claim:
+    hits = sorted((c for c in claims if content in c.content and c.attributed),
+                  key=lambda c: not c.content.startswith(content))
+    assert hits, f"no attributed claim with content {content!r}: " + "; ".join(
+        f"{c.speaker}: {c.content[:60]}" for c in claims if c.attributed)
+    return hits[0]
+
+
+# (article, words of the reported content, speaker, side, stance, affiliation as written)
+SEED_STATEMENTS = [
+    ("000", "reports by the Taliban that they have taken control", "National resistance forces", NRF, "denies", None),
+    ("000", "they have taken control of three Panjshir districts", "the Taliban", "Taliban", "asserts", None),
+    ("000", "The Taliban are spreading disinformation", "a source close to the Panjshir resistance", NRF, "disputes", "the Panjshir resistance"),
+    ("000", "Dozens of Taliban militants were killed", "a source close to the Panjshir resistance", NRF, "asserts", "the Panjshir resistance"),
+    ("000", "they seized three important districts", "the Taliban", "Taliban", "asserts", None),
+    ("000", "the resistance forces repelled a Taliban attack", "a source close to the Panjshir resistance", NRF, "asserts", "the Panjshir resistance"),
+    ("000", "an agreement on a cessation of hostilities", "Fahim Dashti", NRF, "asserts", "the resistance movement"),
+    ("000", "Panjshir disagrees with the idea", "Fahim Dashti", NRF, "asserts", "the resistance movement"),
+    ("000", "he had stepped down to prevent any bloodshed", "Ashraf Ghani", "Afghanistan", "asserts", "Afghanistan’s"),
+    ("001", "the reports about an agreement", "Resistance forces", "Resistance forces", "denies", None),
+    ("001", "a non-aggression agreement had been achieved", "Geo TV channel", "Geo TV", "asserts", None),
+    ("001", "About the ceasing attacks", "Fahim Dashti", "Resistance movement", "asserts", "the resistance movement"),
+    ("001", "There are still principal differences", "Fahim Dashti", "Resistance movement", "asserts", "the resistance movement"),
+    ("001", "We want to resolve the existing problems", "Fahim Dashti", "Resistance movement", "asserts", "the resistance movement"),
+    ("002", "Mujahideen of the Islamic Emirate has an active presence", "Ahmadullah Wasiq", "Taliban", "asserts", "the Taliban’s cultural affairs commission"),
+    ("002", "Only in the central bazaar of Panjshir", "Ahmadullah Wasiq", "Taliban", "asserts", "the Taliban’s cultural affairs commission"),
+    ("002", "Several cannons were seized", "Sakhi Dad Mujmar", "Taliban", "asserts", "the Taliban commanders"),
+    ("002", "the Taliban’s claim in a tweet", "the leader of the Resistance Front", "Resistance Front", "denies", "the Resistance Front"),
+    ("002", "at least a thousand terrorists were trapped", "Fahim Dashti", "Resistance Front", "asserts", "the Resistance Front"),
+    ("002", "he was ready for peace talks", "Ahmad Massoud", "National Resistance Front of Afghanistan", "asserts", "the National Resistance Front of Afghanistan"),
+    ("003", "they had defeated the opposition", "the Taliban", "Taliban", "asserts", None),
+    ("003", "Panjshir Province is completely in the hands", "Zabihullah Mujahid", "Taliban", "asserts", "the militant group"),
+    ("003", "the Taliban’s claimed victory was wrong", "Ali Maisam Nazary", "National Resistance Front of Afghanistan", "disputes", "NRFA’s"),
+    ("003", "NRF troops are present in all strategic locations", "Ali Maisam Nazary", "National Resistance Front of Afghanistan", "asserts", "NRFA’s"),
+    ("004", "its fighters seized a key position", "the Taliban", "Taliban", "asserts", None),
+    ("004", "the Taliban has made any advances", "the local resistance", NRF, "denies", None),
+    ("004", "captured eleven “important” positions", "Zabihullah Mujahid", "Taliban", "asserts", "Taliban’s"),
+    ("004", "the Taliban made any advances into the valley", "Representatives of the National Resistance Front (NRF)", NRF, "denies", "the National Resistance Front (NRF)"),
+    ("004", "attempts to enter the area were thwarted", "the militia", NRF, "asserts", None),
+    ("004", "They did not succeed in their offensive", "Fahim Dashti", NRF, "denies", "NRF"),
+    ("004", "the fighting started after talks", "Mujahid", "Taliban", "asserts", "Taliban’s"),
+    ("004", "at least eight Taliban fighters were killed", "Reuters", "Reuters", "asserts", None),
+]
+
+
+@pytest.mark.parametrize("art,content,speaker,side,stance,affiliation", SEED_STATEMENTS,
+                         ids=[f"{r[0]}:{r[1][:30]}" for r in SEED_STATEMENTS])
+def test_seed_statement_is_attributed(seed_claims, art, content, speaker, side, stance, affiliation):
+    c = _find(seed_claims[art], content)
+    assert (c.speaker, c.side, c.stance) == (speaker, side, stance)
+    assert c.affiliation == affiliation
+    assert c.attributed
+
+
+def test_every_quote_is_the_article_text_at_its_offsets(seed_articles, seed_claims):
+    for key, claims in seed_claims.items():
+        art = seed_articles[key]
+        assert claims, key
+        for c in claims:
+            assert art.text[c.start:c.end] == c.quote
+            assert c.article_id == art.id and c.date == art.date
+
+
+def test_outlet_statements_are_kept_unattributed(seed_claims):
+    tass = [c for c in seed_claims["000"] if not c.attributed]
+    assert any("only pocket of resistance" in c.quote for c in tass)
+    assert {c.speaker for c in tass} == {"TASS"} and {c.stance for c in tass} == {"asserts"}
+    unsourced = [c for c in seed_claims["003"] if not c.attributed]
+    assert unsourced and {c.speaker for c in unsourced} == {"the article"}
+
+
+def test_figures_and_dates_are_read_from_the_claims(seed_claims):
+    assert _find(seed_claims["002"], "they killed over 1,000").numbers == ("over 1,000",)
+    assert _find(seed_claims["004"], "at least eight Taliban").numbers == ("at least eight",)
+    fled = [c for c in seed_claims["004"] if "fled the country on August 14" in c.quote]
+    assert fled and fled[0].dates == ("August 14",) and not fled[0].attributed
+
+
+def test_sides_are_one_name_across_articles(seed_articles):
+    recs = unify([r for art in seed_articles.values() for r in extract(art)])
+    by_speaker: dict[str, set[str]] = {}
+    for r in recs:
+        if r.claim.attributed:
+            by_speaker.setdefault(r.claim.speaker, set()).add(r.claim.side)
+    # "the Taliban", "Taliban's Mujahid", "Zabihullah Mujahid, a spokesperson for the militant group"
+    assert by_speaker["the Taliban"] == by_speaker["Mujahid"] == by_speaker["Zabihullah Mujahid"] == {"Taliban"}
+    # "resistance forces", "the Resistance Front", "NRFA", "the resistance movement"
+    for who in ("Fahim Dashti", "resistance forces", "Resistance forces", "NRFA", "Ali Maisam Nazary",
+                "the leader of the Resistance Front", "Ahmad Massoud"):
+        assert by_speaker[who] == {NRF}, who
+
+
+@pytest.mark.parametrize("a,b,same", [
+    ("NRF", NRF, True), ("Resistance Front", NRF, True), ("Resistance movement", NRF, True),
+    ("National Resistance Front of Afghanistan", NRF, True), ("Afghanistan", "National Resistance Front of Afghanistan", False),
+    ("Islamic State", "State Department", False), ("Taliban", "Geo TV", False),
+])
+def test_side_names(a, b, same):
+    assert same_side(a, b) is same
+
+
+WRITTEN = """Acme Corp on Tuesday rejected claims by the Workers Union that the company had cut wages.
+
+Maria Lopez, a spokeswoman for the Workers Union, said the company had cut wages by 10 percent in March.
+
+"The figures are false," the company's chief executive, Tom Reed, told reporters. "Nobody lost a cent."
+
+According to the union, 300 workers walked out on Monday.
+
+Reed said only 120 workers had walked out.
+
+The strike began after talks between the two sides failed."""
+
+
+@pytest.fixture(scope="module")
+def written_claims() -> list[Claim]:
+    art = Article(id="w1", text=WRITTEN, title="Strike", date="2024-03-05", source="Daily Test")
+    return claims_of(ArticleRecord(art, art.content_hash, 0, annotate(art)))
+
+
+WRITTEN_STATEMENTS = [
+    ("claims by the Workers Union that the company had cut wages", "Acme Corp", "Acme Corp", "denies", None),
+    ("the company had cut wages", "the Workers Union", "Workers Union", "asserts", None),
+    ("the company had cut wages by 10 percent", "Maria Lopez", "Workers Union", "asserts", "the Workers Union"),
+    ("The figures are false", "Tom Reed", "Acme Corp", "disputes", "the company's"),
+    ("Nobody lost a cent", "Tom Reed", "Acme Corp", "asserts", "the company's"),
+    ("300 workers walked out", "the union", "Workers Union", "asserts", None),
+    ("only 120 workers had walked out", "Tom Reed", "Acme Corp", "asserts", "the company's"),
+]
+
+
+@pytest.mark.parametrize("content,speaker,side,stance,affiliation", WRITTEN_STATEMENTS,
+                         ids=[r[0][:30] for r in WRITTEN_STATEMENTS])
+def test_written_statement_is_attributed(written_claims, content, speaker, side, stance, affiliation):
+    c = _find(written_claims, content)
+    assert (c.speaker, c.side, c.stance, c.affiliation) == (speaker, side, stance, affiliation)
+
+
+def test_written_outlet_voice(written_claims):
+    c = [c for c in written_claims if "talks between the two sides failed" in c.quote][0]
+    assert (c.speaker, c.attributed) == ("Daily Test", False)
+
+
+def test_annotation_survives_a_missing_or_foreign_format(seed_articles):
+    art = seed_articles["000"]
+    assert claims_of(ArticleRecord(art, "x1", 0, {})) == []
+    assert claims_of(ArticleRecord(art, "x2", 0, {"claims": '{"format": 99, "claims": []}'})) == []
+    assert claims_of(ArticleRecord(art, "x3", 0, {"claims": "not json"})) == []
+
+
+def test_vectors_are_stored_at_ingest_when_an_embedder_is_given(seed_articles, embedder):
+    art = seed_articles["004"]
+    rec = ArticleRecord(art, "with-vectors", 0, annotate(art, embedder=embedder[0]))
+    recs = records_of(rec)
+    assert all(r.vec is not None for r in recs if r.claim.attributed)
+    assert all(q.vec is not None for r in recs for q in r.quantities)
+
+
+# --- prose -------------------------------------------------------------------------------------
+
+def _claim(aid, speaker, side, stance, content, verb="said", attributed=True):
+    return Claim(speaker=speaker, side=side, stance=stance, quote=content, article_id=aid,
+                 start=0, end=len(content), verb=verb, content=content, attributed=attributed)
+
+
+CONTROL = Contest(
+    topic="the Taliban have taken control of all districts in Panjshir province",
+    sides=(
+        ContestSide("claimed by the Taliban", (
+            _claim("002_x", "the Taliban", "Taliban", "asserts",
+                   "they have taken control of all districts in Panjshir province"),)),
+        ContestSide("denied by the National Resistance Front", (
+            _claim("000_y", "National resistance forces", NRF, "denies", "reports by the Taliban",
+                   verb="refuted"),)),
+    ),
+    kind="denial",
+)
+DATES = Contest(
+    topic="when Ashraf Ghani fled the country",
+    sides=(ContestSide("August 14", (_claim("004_z", "RT", "RT", "asserts", "Ghani fled on August 14",
+                                            attributed=False),)),
+           ContestSide("August 15", (_claim("001_w", "TASS", "TASS", "asserts", "Ghani fled on August 15",
+                                            attributed=False),))),
+    kind="dates",
+)
+
+
+def test_describe_attributes_and_cites_every_side():
+    text = describe(CONTROL)
+    assert text == ("The Taliban said they have taken control of all districts in Panjshir province "
+                    "[002_x]; the National Resistance Front denied it [000_y].")
+    dates = describe(DATES)
+    assert "RT gives August 14 [004_z]" in dates and "TASS gives August 15 [001_w]" in dates
+
+
+def test_unhedged_flags_a_contested_claim_in_the_narrators_voice():
+    text = ("The Taliban have taken control of all districts in Panjshir province [002_x]. "
+            "The Taliban said they have taken control of all districts in Panjshir province [002_x]. "
+            "Ashraf Ghani fled the country on August 15 [001_w]. "
+            "According to TASS, Ghani fled the country on August 15 [001_w]. "
+            "Panjshir is a valley north of Kabul.")
+    assert unhedged(text, [CONTROL, DATES]) == [
+        "The Taliban have taken control of all districts in Panjshir province [002_x].",
+        "Ashraf Ghani fled the country on August 15 [001_w].",
+    ]
+    assert unhedged(text, []) == []
