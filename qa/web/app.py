@@ -8,7 +8,7 @@ from werkzeug.exceptions import HTTPException
 from ..config import Settings
 from ..errors import QAError
 from ..service import QAService
-from .api import parse_filters  # noqa: F401  (re-exported: other edges parse filters the same way)
+from .inputs import parse_filters  # noqa: F401  (re-exported: other edges parse filters the same way)
 
 
 def create_app(service: QAService | None = None, settings: Settings | None = None) -> Flask:

@@ -217,9 +217,11 @@ def spec(settings: Settings) -> dict:
                                            "description": "Required when QA_API_TOKEN is set."}},
         },
         "paths": {
-            "/api/ask": _post("Answer a question.", "AskRequest", "Answer", False),
+            "/api/ask": _post("Answer a question (add ?stream=1 for the event stream of "
+                              "/api/ask/stream).", "AskRequest", "Answer", False),
             "/api/ask/stream": _post("Answer a question, streamed.", "AskRequest", "Answer", True),
-            "/api/chat": _post("One turn of a conversation kept on the server.", "ChatRequest",
+            "/api/chat": _post("One turn of a conversation kept on the server; omit session_id "
+                               "to start one (add ?stream=1 to stream).", "ChatRequest",
                                "ChatAnswer", False, (400, 404, 413, 415, 429, 503)),
             "/api/chat/stream": _post("One conversation turn, streamed.", "ChatRequest",
                                       "ChatAnswer", True, (400, 404, 413, 415, 429, 503)),
