@@ -50,6 +50,7 @@ eval: install
 bench: install
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/query.py
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf var test-artifacts eval/reports .pytest_cache
