@@ -400,3 +400,18 @@ def test_a_refused_question_keeps_what_was_typed_and_asks_for_the_token(browser,
         expect(page.locator("#source option")).to_have_count(4)
         shot(page, "10-token")
         ctx.close()
+
+
+def test_an_article_link_opens_the_quoted_span(browser, live):
+    # The shape Slack's citation links use: /?article=<id>&start=<s>&end=<e>.
+    aid = "000_e5d721c452f0de90"
+    article = json.loads(urllib.request.urlopen(f"{live.url}/api/articles/{aid}").read())
+    start = article["text"].index("It is led by Ahmad Massoud")
+    end = article["text"].index(".", start) + 1
+    ctx, page, watch = open_page(browser, live, f"/?article={aid}&start={start}&end={end}")
+    mark = page.locator("#panel mark.quote")
+    expect(mark).to_have_text(article["text"][start:end])
+    expect(mark).to_be_in_viewport()
+    expect(page.locator("#panel-title")).to_have_text(article["title"])
+    assert not watch.errors
+    ctx.close()

@@ -149,6 +149,7 @@ async function openArticle(articleId, span, opener) {
   }
   const text = art.text;
   let start = span ? span.start : -1, end = span ? span.end : -1;
+  if (span && span.quote === undefined && end > start) span.quote = text.slice(start, end);
   if (span && text.slice(start, end) !== span.quote) {  // the server checks offsets; be safe anyway
     start = text.indexOf(span.quote);
     end = start + span.quote.length;
@@ -212,6 +213,12 @@ function start() {
   loadSources().then(() => {
     const shared = params.get("q");
     if (shared) { q.value = shared; ask(shared); }
+    // Links from Slack and elsewhere: /?article=<id>&start=<s>&end=<e> opens the quoted span.
+    const linked = params.get("article");
+    if (linked) {
+      const s = parseInt(params.get("start"), 10), e = parseInt(params.get("end"), 10);
+      openArticle(linked, Number.isInteger(s) && Number.isInteger(e) ? { start: s, end: e } : null);
+    }
   });
   q.focus();
 }
