@@ -53,6 +53,10 @@ class QAService:
         """The question, stripped; empty or over-long questions are a ``BadRequest``."""
         if not isinstance(question, str):
             raise BadRequest("'question' must be a string")
+        try:
+            question.encode("utf-8")
+        except UnicodeEncodeError:
+            raise BadRequest("the question contains an invalid character (unpaired surrogate)") from None
         q = " ".join(question.split())
         if not q:
             raise BadRequest("the question is empty")

@@ -157,3 +157,13 @@ def test_half_committed_article_is_never_evidence(make_service, seed_copy):
     ev = retrieve("Uncommitted Person spokesperson", svc.index, svc.settings.retrieval)
     assert all("Uncommitted Person" not in e.chunk.text for e in ev)
     assert "Uncommitted Person" not in svc.ask("Who is the spokesperson for the militant group?").text
+
+
+@pytest.mark.parametrize("bad, why", [("", "empty"), ("   \n ", "empty"), ("x" * 5000, "limit"),
+                                      (None, "string"), (42, "string"), ("who\ud800", "invalid character")])
+def test_bad_questions_are_refused_clearly(seed_service, bad, why):
+    from qa.errors import BadRequest
+
+    with pytest.raises(BadRequest) as exc:
+        seed_service.ask(bad)
+    assert why in exc.value.message
