@@ -15,6 +15,9 @@ all of these hold:
 4. **Content is covered.** At least ``MIN_COVERAGE`` (60%) of the sentence's content words occur
    in the passage, after lower-casing and light suffix stripping ("captured" ~ "capture").
    Named entities weigh double.
+5. **Every clause is covered.** Each clause of the sentence (split at semicolons and at
+   ", and" / "but" / "while") with three or more content words has at least half of them in
+   the passage, so that a supported clause cannot carry an unsupported one along with it.
    Stop words, citation markers and reporting verbs ("said", "claimed", "according to") do not
    count: they frame a statement rather than carry it, and an answer is free to frame a quote
    differently from the article.
@@ -80,6 +83,7 @@ NUMBER_WORDS = {
 }
 
 _TOKEN = re.compile(r"\d+(?:[.,:]\d+)*(?:st|nd|rd|th)?|[^\W\d_]+(?:['’][^\W\d_]+)*", re.U)
+_CLAUSE = re.compile(r";|,\s+(?:and|but|while|whereas)\s+|\s+(?:but|whereas)\s+")
 _ABBREV = frozenset(
     "mr mrs ms dr st gen sen rep gov lt col capt sgt prof jr sr inc co corp ltd vs no jan feb "
     "mar apr jun jul aug sep sept oct nov dec u.s u.n u.k e.g i.e".split()
@@ -237,6 +241,11 @@ def judge(sentence: str, passage: str) -> Verdict:
     if coverage < MIN_COVERAGE:
         return Verdict(False, coverage, missing, (),
                        f"only {coverage:.0%} of its content is in the passage")
+    for clause in _CLAUSE.split(strip_markers(sentence)):
+        c = terms(clause).words
+        if len(c) >= 3 and sum(w for k, w in c.items() if k in p.words) < sum(c.values()) / 2:
+            return Verdict(False, coverage, missing, (),
+                           f"the clause {clause.strip()[:80]!r} is not in the passage")
     return Verdict(True, coverage, missing, (), "supported")
 
 

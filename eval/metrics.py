@@ -262,25 +262,26 @@ def attributed(claim: Mapping, corpus: Mapping[str, Article]) -> bool:
 def unhedged(answer: Mapping) -> list[str]:
     """Sentences of the answer that state a contested claim in the narrator's voice.
 
-    Uses ``qa.claims.unhedged(text, contests)`` when the claims module provides it, so the
-    service and its eval agree on what hedging is. Otherwise: a sentence is unhedged when it
-    carries no attribution (``judge.hedged``) and a claim of one of the answer's contests
-    supports it (``judge.supports``), i.e. it repeats a disputed claim as plain fact."""
+    When the answer's claims carry their ``content`` (the claim without its "X said" frame),
+    this is ``qa.claims.unhedged(text, contests)``, so the service and its eval agree on what
+    hedging is. Without it (the ``/api/ask`` JSON gives only the quote, frame included, which
+    that function cannot match against), the rule is: a sentence is unhedged when it carries no
+    attribution (``judge.hedged``) and a claim of one of the answer's contests supports it
+    (``judge.supports``), i.e. it repeats a disputed claim as plain fact."""
     if answer.get("abstained") or not answer.get("contested"):
         return []
     text = answer.get("answer", "")
-    try:
-        from qa.claims import unhedged as claims_unhedged
-    except ImportError:
-        claims_unhedged = None
+    claims = claims_of(answer)
+    claims_unhedged = None
+    if claims and all(c.get("content") for c in claims):
+        try:
+            from qa.claims import unhedged as claims_unhedged
+        except ImportError:
+            claims_unhedged = None
     if claims_unhedged is not None:
-        found = claims_unhedged(text, contests_from_json(answer.get("contested", [])))
-        if isinstance(found, bool):
-            return [text] if found else []
-        if isinstance(found, int):
-            return [text] * found
+        found = claims_unhedged(text, list(contests_from_json(answer.get("contested", []))))
         return [f if isinstance(f, str) else getattr(f, "text", str(f)) for f in found]
-    quotes = [c.get("quote", "") for c in claims_of(answer)]
+    quotes = [c.get("quote", "") for c in claims]
     return [s for s in sentences(text)
             if not hedged(s) and any(supports(s, q) for q in quotes if q)]
 
@@ -298,7 +299,7 @@ def contests_from_json(items: Iterable[Mapping]):
                       stance=c.get("stance") or "asserts", quote=c.get("quote") or "",
                       article_id=c.get("article_id") or "", start=int(c.get("start") or 0),
                       end=int(c.get("end") or 0), affiliation=c.get("affiliation"),
-                      date=c.get("date"))
+                      date=c.get("date"), content=c.get("content") or "")
                 for c in s.get("claims", []))
             sides.append(ContestSide(position=s.get("position") or "", claims=claims))
         out.append(Contest(topic=k.get("topic") or "", sides=tuple(sides),
