@@ -53,7 +53,7 @@ def with_vectors(records: list[Record], embedder) -> list[Record]:
     if not need and not qneed and not eneed:
         return records
     texts = ([records[i].embed_text() for i in need]
-             + [records[i].quantities[j].phrase for i, j in qneed]
+             + [records[i].quantities[j].counted or records[i].quantities[j].phrase for i, j in qneed]
              + [records[i].events[j].label for i, j in eneed])
     vecs = iter(embed(embedder, texts))
     out = list(records)

@@ -21,7 +21,7 @@ from datetime import date as _date
 import numpy as np
 
 from ..domain import Claim, Contest, ContestSide, Evidence
-from .facts import same_day
+from .facts import is_vague, same_day
 from .record import Record, name_opening_pronoun
 from .sides import unify
 
@@ -29,19 +29,21 @@ ANY_REPORT = "*"
 #: Cosine similarity between a denial and an assertion of the side it names.
 SIM_TARGETED = 0.5
 #: ... when both are in one article, which tells one story.
-SIM_SAME_ARTICLE = 0.4
+SIM_SAME_ARTICLE = 0.45
 #: ... when the denial names no side and the two share no subject or object.
 SIM_OPEN = 0.7
 #: ... when they share a subject or object noun ("agreement").
 SIM_SHARED_KEY = 0.25
 #: A side's other claims in the same articles join it when this close to the other side's
 #: claims and to the point as a whole (or when they share a sentence with a linked claim).
-SIM_SUPPORT = 0.6
-SIM_CENTRE = 0.55
+SIM_SUPPORT = 0.65
+SIM_CENTRE = 0.6
+#: ... or, from any article, when about what the denials are about ("agreement").
+SIM_KEY_SUPPORT = 0.45
 #: Two figures count the same kind of thing ("Taliban militants killed", "fighters killed").
-SIM_COUNTED = 0.4
+SIM_COUNTED = 0.5
 #: ... in claims about the same event.
-SIM_EVENT = 0.55
+SIM_EVENT = 0.5
 #: A contest is shown only when the question is about it ...
 RELEVANCE = 0.5
 #: ... and about as much as about the contest it is most about.
@@ -168,9 +170,20 @@ class _Union:
         return list(g.values())
 
 
+_DENY_VERBS = ("den", "refut", "reject", "dismiss", "rebut", "contradict", "disavow", "disput",
+               "contest", "counter", "challeng", "question")
+
+
+def _soft(d: Record) -> bool:
+    """A denial only by negation ("they did not advance", "there were no casualties"): it
+    names no claim it answers, so it may agree with one as easily; it joins a contest as a
+    side's claim but never starts one."""
+    return d.claim.stance == "denies" and not d.claim.verb.lower().startswith(_DENY_VERBS)
+
+
 def _links(d: Record, a: Record, sim: float) -> bool:
     """Does denial ``d`` answer assertion ``a``?"""
-    if a.claim.side == d.claim.side:
+    if a.claim.side == d.claim.side or _soft(d):
         return False
     if d.target and d.target != ANY_REPORT:
         if a.claim.side != d.target:
@@ -215,14 +228,18 @@ def _denials(recs: list[Record]) -> list[_Found]:
         members = set(group)
         spans = {(recs[i].claim.article_id, recs[i].claim.start) for i in group}
         articles = {recs[i].claim.article_id for i in group}
-        for i in att:  # each side's other claims on the point, in the articles that report it
+        # What the denials are about ("agreement"), less the parties' own names.
+        names = {w.lower() for side in asserting | denying for w in side.split()}
+        keys = {k for i in ds for k in recs[i].keys} - names
+        for i in att:  # each side's other claims on the point
             r = recs[i]
-            if i in members or i in used or _side_name(r) not in asserting | denying \
-                    or r.claim.article_id not in articles:
+            if i in members or i in used or _side_name(r) not in asserting | denying:
                 continue
             opposed = max(float(sims[i, j]) for j in group if _side_name(recs[j]) != _side_name(r))
+            central = float(vecs[i] @ centre)
             if (r.claim.article_id, r.claim.start) in spans or (
-                    opposed >= SIM_SUPPORT and float(vecs[i] @ centre) >= SIM_CENTRE):
+                    r.claim.article_id in articles and opposed >= SIM_SUPPORT and central >= SIM_CENTRE) or (
+                    set(r.keys) & keys and opposed >= SIM_KEY_SUPPORT and central >= SIM_KEY_SUPPORT):
                 members.add(i)
         if _resolved(recs, members, denying, vecs, as_):
             continue
@@ -283,6 +300,8 @@ def _numbers(recs: list[Record]) -> list[_Found]:
                 continue
             if not set(qa.verbs) & set(qb.verbs):
                 continue
+            if qa.date and qb.date and not same_day(qa.date, qb.date):
+                continue  # counts for different days
             if qa.noun != qb.noun and float(qa.vec @ qb.vec) < SIM_COUNTED:
                 continue
             if float(ra.vec @ rb.vec) < SIM_EVENT:
@@ -298,8 +317,9 @@ def _numbers(recs: list[Record]) -> list[_Found]:
                 if _overlap(qs[group[a]][1], qs[group[b]][1]):
                     pu.join(a, b)
         positions = pu.groups(range(len(group)))
-        if len(positions) < 2:
-            continue
+        exact = [p for p in positions if any(not is_vague(qs[group[k]][1].text) for k in p)]
+        if len(positions) < 2 or len(exact) < 2:
+            continue  # "hundreds of thousands" against "thousands" is no disagreement
         sides = []
         for pos in sorted(positions, key=lambda p: min(qs[group[k]][1].lo for k in p)):
             items = [qs[group[k]] for k in pos]
@@ -311,9 +331,9 @@ def _numbers(recs: list[Record]) -> list[_Found]:
         if len({recs[qs[k][0]].claim.article_id for k in group}) < 2:
             continue  # one article giving two figures is measuring two things
         topic = f"how many {qs[group[0]][1].phrase}"
-        qvecs = np.stack([qs[k][1].vec for k in group])
+        cvecs = np.stack([recs[i].vec for i in dict.fromkeys(qs[k][0] for k in group)])
         out.append(_Found(Contest(topic=topic, sides=tuple(sides), kind="numbers"),
-                          qvecs.mean(axis=0), qvecs))
+                          cvecs.mean(axis=0), cvecs))
     return out
 
 

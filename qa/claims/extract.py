@@ -305,7 +305,7 @@ def _is_report(verb) -> bool:
 
 def _record(article: Article, off: int, s0: int, s1: int, f: _Found, ctx) -> Record:
     content = _span_text(f.toks) if f.toks else ""
-    qs = quantities(f.toks, ctx) if f.toks else []
+    qs = quantities(f.toks, ctx, article.date) if f.toks else []
     claim = Claim(
         speaker=f.sp.name, side=f.sp.side, stance=f.stance, quote=article.text[off + s0: off + s1],
         article_id=article.id, start=off + s0, end=off + s1, verb=f.verb, content=content,
@@ -333,7 +333,7 @@ def _keys(root) -> tuple[str, ...]:
 
 
 def _narrator(article: Article, outlet: str, off: int, s0: int, s1: int, sent, ctx) -> Record:
-    qs = quantities(list(sent), ctx)
+    qs = quantities(list(sent), ctx, article.date)
     claim = Claim(
         speaker=outlet, side=outlet, stance="asserts", quote=article.text[off + s0: off + s1],
         article_id=article.id, start=off + s0, end=off + s1, verb="", content=_span_text(list(sent)),

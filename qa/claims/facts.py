@@ -98,11 +98,24 @@ def _verbs_of(tok) -> list:
     return out
 
 
-def quantities(span, ctx: ArticleContext) -> list[Quantity]:
-    """Figures in ``span`` (tokens of one sentence) that count something that happened."""
+def is_vague(text: str) -> bool:
+    """A figure that names no number ("dozens", "hundreds of thousands")."""
+    t = text.lower()
+    return any(re.search(rf"\b{w}\b", t) for w in _VAGUE) and not re.search(r"\d", t)
+
+
+def quantities(span, ctx: ArticleContext, year_hint: str | None = None) -> list[Quantity]:
+    """Figures in ``span`` (tokens of one sentence) that count something that happened; none
+    from a sentence about another year ("in 1988 ... killed all 290 people")."""
     out: list[Quantity] = []
     doc = span.doc if hasattr(span, "doc") else span[0].doc
     lo_i, hi_i = span[0].i, span[-1].i + 1
+    sent = doc[lo_i].sent
+    years = {m for e in sent.ents if e.label_ == "DATE" for m in re.findall(r"\b(1[89]\d\d|20\d\d)\b", e.text)}
+    if year_hint and years and years != {year_hint[:4]}:
+        return []
+    days = dates_in(sent, year_hint)
+    day = days[0][1] if len(days) == 1 else ""
     seen: set[int] = set()
     cands = [(e.root, e.text, e.start, e.end) for e in doc.ents
              if e.label_ == "CARDINAL" and lo_i <= e.start and e.end <= hi_i]
@@ -135,7 +148,8 @@ def quantities(span, ctx: ArticleContext) -> list[Quantity]:
         vtext = " or ".join(dict.fromkeys(v.lower_ for v in verbs[:3]))
         phrase = " ".join(words) + (" were " if passive else " ") + vtext
         out.append(Quantity(text=text, lo=rng[0], hi=rng[1], noun=noun.lemma_.lower(),
-                            verbs=tuple(sorted({v.lemma_.lower() for v in verbs})), phrase=phrase))
+                            verbs=tuple(sorted({v.lemma_.lower() for v in verbs})), phrase=phrase,
+                            counted=" ".join(words), date=day))
     return out
 
 

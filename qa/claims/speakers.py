@@ -15,6 +15,16 @@ _TITLES = frozenset("mr mr. ms ms. mrs mrs. dr dr. sen sen. rep rep. gov gov. ge
                     "former vice prime acting interim deputy president minister secretary "
                     "general maulvi mullah sheikh".split())
 _LINK_WORDS = frozenset("of the and for in on at to".split())
+#: Nouns for people or bodies that make statements, besides roles and groups.
+_PEOPLE = frozenset("""
+people critic expert analyst lawmaker legislator senator congressman congresswoman aide resident
+witness protester activist investigator prosecutor police authority strategist operative scientist
+doctor researcher reporter journalist newspaper paper outlet network campaign resistance opposition
+union party ministry department agency office court team family report survey study channel
+television tv station broadcaster media website magazine
+""".split())
+_SPOKESPEOPLE = frozenset("spokesman spokeswoman spokesperson lawyer attorney aide adviser advisor "
+                          "deputy assistant".split())
 _COMPANY = frozenset("company firm corporation business group".split())
 _COMPANY_SUFFIXES = frozenset("corp corporation inc co company ltd llc plc group holdings".split())
 _LEAD_VERBS = frozenset("lead head help represent run command chair found".split())
@@ -211,7 +221,9 @@ def span_text(toks) -> str:
 def _affiliation(tok) -> list:
     """Tokens of the phrase that says whom ``tok`` (a person or role) speaks for."""
     for c in tok.children:
-        if c.dep_ == "poss":
+        # "Taliban's Mujahid", "NRFA's head"; but a person's possessive names a side only for
+        # someone who speaks for them ("McConnell's spokesman", not "McConnell's fellow senator")
+        if c.dep_ == "poss" and (c.ent_type_ != "PERSON" or tok.lemma_.lower() in _SPOKESPEOPLE):
             return list(c.subtree)
     for c in tok.children:
         if c.dep_ == "prep" and c.lower_ in ("for", "of", "from", "at", "with", "to"):
@@ -299,6 +311,9 @@ def speaker(subjects: list, ctx: ArticleContext) -> Speaker | None:
         return Speaker(span_text(group_tokens(tok)), side[0], span_text(aff), False,
                        tok.lemma_.lower(), side[1])
     toks = group_tokens(tok)
+    if not (tok.pos_ == "PROPN" or tok.lemma_.lower() in GENERIC_GROUP | _PEOPLE
+            or any(t.ent_type_ in ("ORG", "GPE", "NORP", "PERSON") for t in toks)):
+        return None  # "such a war would contradict ...": not someone who speaks
     side = side_of(toks, ctx)
     if side is None:
         return None

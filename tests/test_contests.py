@@ -1,0 +1,211 @@
+"""Contested points, end to end: the seeds in a real Chroma store, retrieval for a question,
+then the contests the claims of the retrieved articles make; real cross-outlet contests from
+the AllSides corpus; and points that must not be reported as contested."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from qa.claims import describe, find_contests, unhedged, with_vectors
+from qa.claims.contests import contests_among
+from qa.claims.extract import extract
+from qa.claims.sides import unify
+from qa.corpus import _record
+from qa.domain import Article, Contest
+from qa.retrieve import retrieve
+
+from .conftest import shared_corpus
+
+S000, S001, S002, S003, S004 = ("000_e5d721c452f0de90", "001_1534f80bc8e5ddb2",
+                                "002_dc1ae020b261a8f8", "003_b50cd088e71c6203",
+                                "004_ccca31a72ddb13aa")
+NRF = "National Resistance Front"
+
+
+def contests_for(service, question: str) -> list[Contest]:
+    evidence = retrieve(question, service.index, service.settings.retrieval)
+    records = service.index.articles(e.chunk.article_id for e in evidence)
+    return find_contests(question, evidence, records, service.index.embedder)
+
+
+def one(contests: list[Contest], kind: str) -> Contest:
+    found = [c for c in contests if c.kind == kind]
+    assert len(found) == 1, [(c.kind, c.topic) for c in contests]
+    return found[0]
+
+
+def articles_of(side) -> set[str]:
+    return {c.article_id for c in side.claims}
+
+
+def assert_exact_and_ordered(service, contest: Contest) -> None:
+    """Every quote is the article's text at its offsets; each side runs in date order."""
+    for side in contest.sides:
+        for c in side.claims:
+            art = service.article(c.article_id).article
+            assert art.text[c.start:c.end] == c.quote
+            assert c.date == art.date
+        dates = [c.date or "9999" for c in side.claims]
+        assert dates == sorted(dates)
+
+
+# --- the seeds ---------------------------------------------------------------------------------
+
+def test_control_of_panjshir_is_claimed_by_the_taliban_and_denied_by_the_resistance(seed_service):
+    contest = contests_for(seed_service, "Did the Taliban take control of Panjshir?")[0]
+    assert contest.kind == "denial"
+    claimed, denied = contest.sides
+    assert claimed.position == "claimed by the Taliban"
+    assert denied.position == f"denied by the {NRF}"
+    assert {c.side for c in claimed.claims} == {"Taliban"}
+    assert {c.side for c in denied.claims} == {NRF}
+    # All four articles that report the fight carry both sides.
+    assert articles_of(claimed) >= {S000, S002, S003, S004}
+    assert {c.article_id for c in denied.claims if c.stance != "asserts"} == {S000, S002, S003, S004}
+    speakers = {c.speaker for c in claimed.claims}
+    assert {"the Taliban", "Zabihullah Mujahid"} <= speakers
+    assert {"Ali Maisam Nazary", "the local resistance"} <= {c.speaker for c in denied.claims}
+    assert_exact_and_ordered(seed_service, contest)
+    text = describe(contest)
+    assert text.startswith("The Taliban ")
+    assert f"the {NRF} denied it [" in text
+    for aid in (S000, S002, S003, S004):
+        assert aid in text
+
+
+def test_the_reported_ceasefire_agreement_and_its_denial(seed_service):
+    contests = contests_for(seed_service,
+                            "Did the Taliban and the resistance agree to stop the fighting?")
+    contest = next(c for c in contests if "agreement" in c.topic)
+    claimed, denied = contest.sides
+    assert claimed.position == "claimed by Geo TV" and articles_of(claimed) == {S001}
+    assert denied.position == f"denied by the {NRF}"
+    assert articles_of(denied) == {S000, S001}
+    assert any(c.stance == "denies" and c.verb == "refuted" for c in denied.claims)
+    assert any("only being negotiated" in c.quote and c.speaker == "Fahim Dashti" for c in denied.claims)
+    assert_exact_and_ordered(seed_service, contest)
+
+
+def test_the_date_ghani_fled_differs(seed_service):
+    contest = one(contests_for(seed_service, "When did Ashraf Ghani flee Afghanistan?"), "dates")
+    assert contest.topic == "when Ashraf Ghani fled the country"
+    by_day = {s.position: articles_of(s) for s in contest.sides}
+    assert by_day == {"August 14": {S004}, "August 15": {S000, S001, S003}}
+    assert all(not c.attributed for s in contest.sides for c in s.claims)  # the outlets' own voice
+    assert "August 14" in contest.sides[0].claims[0].quote
+    assert_exact_and_ordered(seed_service, contest)
+    assert describe(contest) == (
+        "The articles differ on when Ashraf Ghani fled the country: RT gives August 14 "
+        f"[{S004}]; TASS and one report gave August 15 [{S001}, {S000}, {S003}].")
+
+
+def test_casualty_figures_differ(seed_service):
+    contest = one(contests_for(seed_service, "How many Taliban fighters were killed in Panjshir?"),
+                  "numbers")
+    by_figure = {s.position: articles_of(s) for s in contest.sides}
+    assert by_figure["at least eight"] == {S004}
+    assert by_figure["dozens"] == {S000}
+    assert by_figure["at least a thousand"] == {S002}
+    thousand = next(s for s in contest.sides if s.position == "at least a thousand")
+    assert {c.numbers for c in thousand.claims} == {("at least a thousand",), ("over 1,000",)}
+    assert [s.position for s in contest.sides] == ["at least eight", "dozens", "at least a thousand"]
+    assert_exact_and_ordered(seed_service, contest)
+
+
+@pytest.mark.parametrize("question", [
+    "Who leads the resistance in Panjshir?",
+    "When did Ahmad Shah Massoud live?",
+    "Who is Amrullah Saleh?",
+    "What is the weather in Paris?",
+])
+def test_uncontested_points_have_no_contest(seed_service, question):
+    assert contests_for(seed_service, question) == []
+
+
+def test_an_answer_stating_one_side_is_flagged(seed_service):
+    contests = contests_for(seed_service, "Did the Taliban take control of Panjshir?")
+    answer = (f"The Taliban have taken control of all districts in Panjshir province [{S002}]. "
+              f"The Taliban said they have taken control of all districts in Panjshir [{S002}], "
+              f"which the resistance denied [{S000}].")
+    assert unhedged(answer, contests) == [
+        f"The Taliban have taken control of all districts in Panjshir province [{S002}]."]
+
+
+# --- points that are not contested ---------------------------------------------------------------
+
+def _contests(embedder, *texts: tuple[str, str, str]) -> list[Contest]:
+    recs = []
+    for i, (source, date, text) in enumerate(texts):
+        art = Article(id=f"t{i}", text=text, title=text[:40], date=date, source=source)
+        recs += with_vectors(extract(art), embedder[0])
+    return contests_among(unify(recs))
+
+
+def test_two_articles_agreeing_in_different_words_are_no_contest(embedder):
+    assert _contests(
+        embedder,
+        ("Wire A", "2021-09-06", "The Taliban said on Monday that they had captured Bazarak, the "
+                                 "provincial capital of Panjshir. Fighting killed 40 people, "
+                                 "officials said."),
+        ("Wire B", "2021-09-06", "Taliban spokesman Zabihullah Mujahid said the group's fighters had "
+                                 "taken control of Bazarak, the capital of Panjshir province. "
+                                 "Forty people were killed in the fighting, according to officials."),
+    ) == []
+
+
+def test_a_claim_quoted_then_confirmed_is_no_contest(embedder):
+    assert _contests(
+        embedder,
+        ("Wire A", "2021-09-06", "The Taliban claimed on Monday that they had seized the town of "
+                                 "Rukha. Resistance commanders later confirmed that the Taliban "
+                                 "had seized Rukha."),
+        ("Wire B", "2021-09-07", "Police said 12 people were arrested. The mayor later confirmed "
+                                 "that 12 people had been arrested."),
+    ) == []
+
+
+def test_a_written_denial_and_differing_figures_are_contests(embedder):
+    found = _contests(
+        embedder,
+        ("Union Press", "2024-03-05", "Maria Lopez, a spokeswoman for the Workers Union, said "
+                                      "Acme Corp had cut wages by 10 percent. According to the "
+                                      "union, 300 workers walked out on Monday."),
+        ("Business Daily", "2024-03-05", "Acme Corp on Tuesday rejected claims by the Workers Union "
+                                         "that the company had cut wages. The company said only "
+                                         "120 workers walked out on Monday."),
+    )
+    denial = one(found, "denial")
+    assert [s.position for s in denial.sides] == ["claimed by the Workers Union", "denied by Acme Corp"]
+    numbers = one(found, "numbers")
+    assert {s.position: articles_of(s) for s in numbers.sides} == {"only 120": {"t1"}, "300": {"t0"}}
+
+
+# --- real cross-outlet contests (AllSides, 2019-2020) --------------------------------------------
+
+def _allsides(ids: list[str]) -> list[Article]:
+    wanted, out = set(ids), {}
+    with shared_corpus("allsides-baly2020").open(encoding="utf-8") as f:
+        for line in f:
+            if any(i in line[:60] for i in wanted):
+                rec = json.loads(line)
+                if rec["id"] in wanted:
+                    out[rec["id"]] = _record(rec, set())
+    assert set(out) == wanted
+    return [out[i] for i in ids]
+
+
+TULSA = ["abp-3JVWxj2byhpVg1uM", "abp-egyQ7UPYlvuNRhLw", "abp-cKtRbSesHPBaEPSe"]
+
+
+def test_tulsa_rally_attendance_differs_across_outlets(make_service):
+    svc = make_service()
+    assert svc.ingest_items(_allsides(TULSA)).added == 3
+    contest = one(contests_for(svc, "How many people attended Trump's rally in Tulsa?"), "numbers")
+    assert contest.topic == "how many people attended"
+    by_figure = {s.position: articles_of(s) for s in contest.sides}
+    # The Hill and Yahoo (Tulsa fire department count) against The Epoch Times (campaign count).
+    assert by_figure == {"fewer than 6,200": {TULSA[0], TULSA[2]}, "some 12,000": {TULSA[1]}}
+    assert {c.speaker for c in contest.sides[1].claims} == {"The Epoch Times"}
+    assert_exact_and_ordered(svc, contest)
