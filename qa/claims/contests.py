@@ -14,6 +14,7 @@ Sentence vectors come from ingest, so this is numpy over a few hundred claims.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict, defaultdict
 from datetime import date as _date
@@ -34,6 +35,9 @@ SIM_SAME_ARTICLE = 0.45
 SIM_OPEN = 0.7
 #: ... when they share a subject or object noun ("agreement").
 SIM_SHARED_KEY = 0.25
+#: Nouns too general to say two claims are about the same thing.
+_VAGUE_KEYS = frozenset("country people one thing time year way part side government official "
+                        "officials report reports world state issue".split())
 #: A side's other claims in the same articles join it when this close to the other side's
 #: claims and to the point as a whole (or when they share a sentence with a linked claim).
 SIM_SUPPORT = 0.65
@@ -181,16 +185,28 @@ def _soft(d: Record) -> bool:
     return d.claim.stance == "denies" and not d.claim.verb.lower().startswith(_DENY_VERBS)
 
 
+_BARE = re.compile(r"^(?:the |a |an )?(?:[\w.-]+(?:’s|'s)? ){0,3}(?:reported |alleged |latest |earlier )?"
+                   r"(?:claims?|allegations?|reports?|statements?|assertions?)\b(?!.*\bthat\b)", re.I)
+
+
+def _bare(d: Record) -> bool:
+    """A denial of "the Taliban's claim" that does not say which claim: it answers one its own
+    article has reported, never one in another article."""
+    return bool(_BARE.match(d.claim.content))
+
+
 def _links(d: Record, a: Record, sim: float) -> bool:
     """Does denial ``d`` answer assertion ``a``?"""
     if a.claim.side == d.claim.side or _soft(d):
+        return False
+    if _bare(d) and a.claim.article_id != d.claim.article_id:
         return False
     if d.target and d.target != ANY_REPORT:
         if a.claim.side != d.target:
             return False
         same_article = a.claim.article_id == d.claim.article_id
         return sim >= (SIM_SAME_ARTICLE if same_article else SIM_TARGETED)
-    if d.target == ANY_REPORT and set(d.keys) & set(a.keys):
+    if d.target == ANY_REPORT and (set(d.keys) & set(a.keys)) - _VAGUE_KEYS:
         return sim >= SIM_SHARED_KEY
     return sim >= SIM_OPEN
 
@@ -281,6 +297,24 @@ def _topic(rep: Record, recs: list[Record]) -> str:
     return name_opening_pronoun(rep.claim.content, _display(recs, rep.claim.side))
 
 
+def _different_days(qa, ra: Record, qb, rb: Record) -> bool:
+    """Counts for different days: both dated and not the same day, or one dated more than a
+    week from the other's article."""
+    if qa.date and qb.date:
+        return not same_day(qa.date, qb.date)
+    for q, other in ((qa, rb), (qb, ra)):
+        if q.date and not q.date.startswith("--") and other.claim.date:
+            a, b = _day(q.date, True), _day(other.claim.date, True)
+            if a and b and abs((a - b).days) > 7:
+                return True
+    return False
+
+
+def _different_places(qa, qb) -> bool:
+    """Counts for different places: both sentences name places and share none."""
+    return bool(qa.places and qb.places and not set(qa.places) & set(qb.places))
+
+
 def _overlap(a, b) -> bool:
     return a.lo <= b.hi and b.lo <= a.hi
 
@@ -300,8 +334,8 @@ def _numbers(recs: list[Record]) -> list[_Found]:
                 continue
             if not set(qa.verbs) & set(qb.verbs):
                 continue
-            if qa.date and qb.date and not same_day(qa.date, qb.date):
-                continue  # counts for different days
+            if _different_days(qa, ra, qb, rb) or _different_places(qa, qb):
+                continue
             if qa.noun != qb.noun and float(qa.vec @ qb.vec) < SIM_COUNTED:
                 continue
             if float(ra.vec @ rb.vec) < SIM_EVENT:

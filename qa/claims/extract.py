@@ -29,6 +29,7 @@ class _Found:
         self.sp, self.verb, self.stance, self.root = sp, verb, stance, root
         self.toks = sorted(toks, key=lambda t: t.i)
         self.target, self.embedded = target, embedded
+        self.at: int | None = None  # where the reporting verb is, to tell a report inside a quote
 
 
 def extract(article: Article) -> list[Record]:
@@ -43,13 +44,16 @@ def extract(article: Article) -> list[Record]:
     for (off, ptxt), doc in zip(paras, docs):
         sents = list(doc.sents)
         found: list[list[_Found]] = []
+        quotes = [m.span() for m in _QUOTES.finditer(ptxt)]
         for sent in sents:
-            f = _reported(sent, ctx)
+            # A reporting verb inside a quotation is the quoted speaker's word ("..., denies
+            # being briefed," Pelosi said), not a report the outlet makes.
+            f = [x for x in _reported(sent, ctx)
+                 if x.at is None or not any(qs < x.at < qe for qs, qe in quotes)]
             for x in f:
                 if not x.embedded:
                     ctx.remember(x.sp)
             found.append(f)
-        quotes = [m.span() for m in _QUOTES.finditer(ptxt)]
         whole_quote = bool(quotes) and quotes[0][0] <= 1 and quotes[-1][1] >= len(ptxt.rstrip()) - 1
         prev_dates = None
         for si, sent in enumerate(sents):
@@ -198,7 +202,8 @@ def _target(root, ctx: ArticleContext) -> str | None:
     "denied the Taliban made any advances", "the Taliban are spreading disinformation"."""
     cands = []
     if root.lemma_.lower() in CLAIM_NOUNS:
-        cands += [c for c in root.children if c.dep_ == "poss"]
+        cands += [c for c in root.children if c.dep_ == "poss" or (
+            c.dep_ == "compound" and c.ent_type_ in ("ORG", "GPE", "PERSON"))]
         cands += [g for c in root.children if c.dep_ in ("prep", "agent") and c.lower_ == "by"
                   for g in c.children if g.dep_ == "pobj"]
     for t in root.subtree:
@@ -264,7 +269,9 @@ def _reported(sent, ctx: ArticleContext) -> list[_Found]:
         if target is None and stance != "asserts" and root.lemma_.lower() in CLAIM_NOUNS:
             target = ANY_REPORT  # "refuted the reports about an agreement"
         verb = "said" if quoted_by is not None else tok.text
-        out.append(_Found(sp, verb, stance, root, toks, target if target != sp.side else None))
+        f = _Found(sp, verb, stance, root, toks, target if target != sp.side else None)
+        f.at = tok.idx
+        out.append(f)
     for tok in sent:
         if tok.lower_ == "according" and not any(tok in f.toks for f in out):
             f = _according(tok, sent, ctx)
@@ -326,9 +333,12 @@ def _keys(root) -> tuple[str, ...]:
         out += [h.lemma_.lower() for h in heads]
         heads += [c for c in root.children if c.dep_ in ("acl", "relcl", "ccomp")]
     for h in heads:
-        for c in h.children:
-            if c.dep_ in ("nsubj", "nsubjpass", "dobj", "attr") and c.pos_ in ("NOUN", "PROPN"):
-                out.append(c.lemma_.lower())
+        args = [c for c in h.children if c.dep_ in ("nsubj", "nsubjpass", "dobj", "attr")]
+        args += [g for c in h.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"]
+        # "one of its own missiles" is about missiles
+        args += [g for a in list(args) for c in a.children if c.dep_ == "prep" and c.lower_ == "of"
+                 for g in c.children if g.dep_ == "pobj"]
+        out += [a.lemma_.lower() for a in args if a.pos_ in ("NOUN", "PROPN")]
     return tuple(dict.fromkeys(k for k in out if k not in CLAIM_NOUNS))
 
 

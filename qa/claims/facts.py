@@ -116,6 +116,7 @@ def quantities(span, ctx: ArticleContext, year_hint: str | None = None) -> list[
         return []
     days = dates_in(sent, year_hint)
     day = days[0][1] if len(days) == 1 else ""
+    places = tuple(sorted({e.text for e in sent.ents if e.label_ in ("GPE", "LOC")}))
     seen: set[int] = set()
     cands = [(e.root, e.text, e.start, e.end) for e in doc.ents
              if e.label_ == "CARDINAL" and lo_i <= e.start and e.end <= hi_i]
@@ -149,7 +150,7 @@ def quantities(span, ctx: ArticleContext, year_hint: str | None = None) -> list[
         phrase = " ".join(words) + (" were " if passive else " ") + vtext
         out.append(Quantity(text=text, lo=rng[0], hi=rng[1], noun=noun.lemma_.lower(),
                             verbs=tuple(sorted({v.lemma_.lower() for v in verbs})), phrase=phrase,
-                            counted=" ".join(words), date=day))
+                            counted=" ".join(words), date=day, places=places))
     return out
 
 

@@ -40,7 +40,8 @@ REPORTING = frozenset("""
 say tell claim state report announce add explain insist assert maintain argue allege confirm
 acknowledge admit note write tweet post declare warn quote stress emphasize emphasise reiterate
 deny refute reject dismiss rebut contradict dispute contest counter disavow testify suggest
-predict promise vow pledge accuse estimate indicate reveal disclose conclude charge
+predict promise vow pledge accuse estimate indicate reveal disclose conclude charge believe
+assess suspect
 """.split())
 #: Reporting verbs whose subject opposes what follows.
 DENY = frozenset("deny refute reject dismiss rebut contradict disavow".split())

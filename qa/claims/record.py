@@ -30,6 +30,7 @@ class Quantity:
     phrase: str  # "Taliban fighters were killed"
     counted: str = ""  # "Taliban fighters", embedded to compare counted things across articles
     date: str = ""  # the day the sentence gives, if it gives one
+    places: tuple[str, ...] = ()  # places the sentence names
     vec: np.ndarray | None = None
 
 
@@ -112,7 +113,7 @@ def encode(records: list[Record]) -> str:
         if r.side_det:
             d["th"] = 1
         if r.quantities:
-            d["q"] = [[q.text, q.lo, q.hi, q.noun, list(q.verbs), q.phrase, _pack(q.vec), q.counted, q.date]
+            d["q"] = [[q.text, q.lo, q.hi, q.noun, list(q.verbs), q.phrase, _pack(q.vec), q.counted, q.date, list(q.places)]
                       for q in r.quantities]
         if r.events:
             d["ev"] = [[e.verb, e.subject, e.label, e.date, e.date_text, _pack(e.vec)] for e in r.events]
@@ -142,7 +143,8 @@ def decode(raw: str | None, article: Article) -> list[Record]:
         if not (0 <= s < e <= len(text)):
             continue
         qs = tuple(Quantity(q[0], float(q[1]), float(q[2]), q[3], tuple(q[4]), q[5],
-                            *(q[7:9] if len(q) > 8 else ("", "")), vec=_unpack(q[6]))
+                            *(q[7:9] if len(q) > 8 else ("", "")),
+                            tuple(q[9]) if len(q) > 9 else (), vec=_unpack(q[6]))
                    for q in d.get("q", []))
         evs = tuple(Event(*ev[:5], _unpack(ev[5]) if len(ev) > 5 else None) for ev in d.get("ev", []))
         claim = Claim(

@@ -24,10 +24,19 @@ def _core(label: str) -> list[str]:
     return [w.lower().strip("()") for w in words]
 
 
+def _demonym(a: str, b: str) -> bool:
+    """"Iran" and "Iranian", "Russia" and "Russian", "China" and "Chinese"."""
+    a, b = sorted((a.lower(), b.lower()), key=len)
+    if " " in a or " " in b or len(a) < 4:
+        return False
+    stem = a[:-1] if a.endswith(("a", "e")) else a
+    return b.startswith(stem) and b[len(stem):] in ("n", "an", "ian", "ese", "i", "ish", "s")
+
+
 def same_side(a: str, b: str) -> bool:
-    """Two side labels name one organisation (acronym, or one's distinctive words within the
-    other's)."""
-    if a.lower() == b.lower():
+    """Two side labels name one organisation (acronym, demonym, or one's distinctive words
+    within the other's)."""
+    if a.lower() == b.lower() or _demonym(a, b):
         return True
     if acronym(a) == b or acronym(b) == a or acronym(" ".join(_core(a)).title()) == b \
             or acronym(" ".join(_core(b)).title()) == a:
