@@ -50,6 +50,7 @@ eval: install
 bench: install
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/query.py
+	$(BIN)/python bench/contests.py
 	$(BIN)/python bench/load.py
 
 clean:
