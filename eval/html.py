@@ -236,13 +236,20 @@ def _answer_html(c: dict) -> str:
     if ans.get("abstained") or not sents:
         return _markers(escape(text)) + (" " + _badge("abstained", None)
                                          if ans.get("abstained") else "")
-    out = []
+    out, rest = [], escape(text)
     for s in sents:
-        body = _markers(escape(s["sentence"]))
-        if not s["supported"]:
-            body = (f"<span class='unsup' title='not supported by its citations'>{body}</span>")
-        out.append(body)
-    return " ".join(out)
+        if s["supported"]:
+            continue
+        piece = escape(s["sentence"])
+        at = rest.find(piece)
+        if at < 0:
+            continue
+        out.append(_markers(rest[:at]))
+        out.append(f"<span class='unsup' title='not supported by its citations'>"
+                   f"{_markers(piece)}</span>")
+        rest = rest[at + len(piece):]
+    out.append(_markers(rest))
+    return "".join(out)
 
 
 def _markers(escaped: str) -> str:

@@ -50,13 +50,15 @@ STOPWORDS = frozenset(
     upon via per since still yet us ever even many much may might must shall one's""".split()
 )
 
-#: Verbs and phrases that frame a statement as someone's; they are not content of their own.
+#: Words that frame a statement as someone's ("X said", "the articles differ: X gives ...");
+#: they are not content of their own.
 REPORTING = frozenset(
     """say says said saying tell tells told claim claims claimed claiming according state states
     stated report reports reported add adds added note notes noted quote quoted quotes insist
     insists insisted announce announces announced tweet tweets tweeted write writes wrote
     allege alleges alleged assert asserts asserted maintain maintains maintained argue argues
-    argued contend contends contended""".split()
+    argued contend contends contended article articles differ differs differed disagree
+    disagrees give gives gave version versions""".split()
 )
 
 #: Words that make a statement negative or a denial (rule 2).
@@ -73,13 +75,12 @@ HEDGES = REPORTING | frozenset(
 )
 
 NUMBER_WORDS = {
-    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+    "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
     "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13",
     "fourteen": "14", "fifteen": "15", "sixteen": "16", "seventeen": "17", "eighteen": "18",
     "nineteen": "19", "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50",
     "sixty": "60", "seventy": "70", "eighty": "80", "ninety": "90", "hundred": "100",
     "thousand": "1000", "million": "1000000", "billion": "1000000000",
-    "first": "1", "second": "2", "third": "3", "fourth": "4", "fifth": "5",
 }
 
 _TOKEN = re.compile(r"\d+(?:[.,:]\d+)*(?:st|nd|rd|th)?|[^\W\d_]+(?:['’][^\W\d_]+)*", re.U)
@@ -163,6 +164,28 @@ def _split_block(block: str) -> list[str]:
         start = nxt
     out.append(block[start:])
     return [s.strip() for s in out if strip_markers(s).strip(" .")]
+
+
+def segments(sentence: str) -> list[str]:
+    """The statements of one sentence: where a sentence carries several marker groups
+    ("A claims X [a]; B denies it [b]."), each part ending in one; otherwise the sentence.
+    Text after the last marker belongs to the last part."""
+    parts, start = [], 0
+    for m in CITATION_RE.finditer(sentence):
+        parts.append(sentence[start:m.end()])
+        start = m.end()
+    tail = sentence[start:]
+    if not parts:
+        return [sentence]
+    parts[-1] += tail
+    merged: list[str] = []
+    for p in parts:
+        # A part with no words of its own ("[a] [b]" split apart) joins the one before it.
+        if merged and not strip_markers(p).strip(" .;,:"):
+            merged[-1] += p
+        else:
+            merged.append(p)
+    return [p.strip() for p in merged]
 
 
 def stem(word: str) -> str:

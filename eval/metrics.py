@@ -14,7 +14,7 @@ from typing import Literal
 
 from qa.domain import Article
 
-from .judge import blocks, cited_ids, hedged, normalise, sentences, supports
+from .judge import blocks, cited_ids, segments, hedged, normalise, sentences, supports
 
 
 @dataclass(frozen=True)
@@ -33,9 +33,10 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
            "Cited IDs that are corpus articles with the quote verbatim at [start, end) "
            "(citations, text markers and contest claims)."),
     Metric("citation_recall", "Citation recall (ALCE)",
-           "Answer sentences whose citations, taken together, support them."),
+           "Answer statements (sentences, or their parts that end in a citation) whose "
+           "citations, taken together, support them."),
     Metric("citation_precision", "Citation precision (ALCE)",
-           "Citations that support their sentence, or that it needs beside the others."),
+           "Citations that support their statement, or that it needs beside the others."),
     Metric("answer_accuracy", "Answer accuracy",
            "Fact cases whose answer contains an expected answer (all of them where the case "
            "says so) and states no wrong answer as fact."),
@@ -140,26 +141,42 @@ class SentenceSupport:
 
 
 def alce(answer: Mapping, corpus: Mapping[str, Article]) -> list[SentenceSupport]:
-    """ALCE citation recall and precision per sentence (Gao et al. 2023, section 4.3), with
-    ``judge.supports`` in place of the NLI model. A sentence is supported when the passages of
-    all its citations together support it; a citation is precise when its sentence is
-    supported and it either supports the sentence alone or the others do not without it.
+    """ALCE citation recall and precision per statement (Gao et al. 2023, section 4.3), with
+    ``judge.supports`` in place of the NLI model. A statement is supported when the passages of
+    all its citations together support it; a citation is precise when its statement is
+    supported and it either supports the statement alone or the others do not without it.
 
-    The passage of a citation is the verbatim quote(s) the answer gives for that article. One
-    marker may close several sentences of a paragraph (the extractive engine quotes a context
-    sentence together with the one it explains): a sentence with no marker of its own takes
-    the markers of the next sentence in its paragraph, and must still be supported by them."""
+    A statement is a sentence, or each part of a sentence that ends in its own marker group
+    ("the Taliban say X [a]; the resistance denies it [b]."). The passage of a citation is the
+    verbatim quote(s) the answer gives for that article, with the article's outlet, date and
+    title (an answer may say "TASS (2021-08-26) reports: ..."). One marker may close several
+    sentences of a paragraph (the extractive engine quotes a context sentence together with the
+    one it explains): a sentence with no marker of its own takes the markers of the next
+    sentence in its paragraph, and must still be supported by them."""
     passages = quotes_by_article(answer, corpus)
+    for aid, text in list(passages.items()):
+        passages[aid] = text + "\n" + _metadata(corpus[aid])
     out = []
     for block in blocks(answer.get("answer", "")):
-        own = [cited_ids(s) for s in block]
-        for k, sent in enumerate(block):
+        units = [seg for s in block for seg in segments(s)]
+        own = [cited_ids(u) for u in units]
+        for k, unit in enumerate(units):
             ids, inherited = own[k], False
             if not ids:
                 later = next((x for x in own[k + 1:] if x), [])
                 ids, inherited = later, bool(later)
-            out.append(_support(sent, ids, passages, inherited))
+            out.append(_support(unit, ids, passages, inherited))
     return out
+
+
+def _metadata(art: Article) -> str:
+    bits = [art.source or "", art.title or ""]
+    if art.date:
+        from datetime import date
+
+        d = date.fromisoformat(art.date)
+        bits += [art.date, f"{d:%B} {d.day}, {d.year}"]
+    return " ".join(b for b in bits if b)
 
 
 def _support(sent: str, ids: list[str], passages: dict[str, str],

@@ -126,7 +126,7 @@ def score(case: Case, answer: Mapping | None, corpus: Mapping[str, Article], *,
                             required=False))
     if support:
         weak = [s for s in support if not s.supported]
-        checks.append(Check("sentences supported", not weak,
+        checks.append(Check("statements supported", not weak,
                             f"{len(support) - len(weak)}/{len(support)} supported"
                             + (f"; unsupported: {weak[0].sentence[:120]!r}" if weak else ""),
                             required=False))

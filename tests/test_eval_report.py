@@ -175,3 +175,15 @@ def test_report_html_renders_in_chromium_without_fetching_anything(suite, tmp_pa
     assert requests == [url] and errors == []
     assert cards == 3 and "dashti" in failed_first
     assert bars >= 10  # a bar per measured rate metric, and the kinds chart
+
+
+def test_report_html_marks_statements_their_citations_do_not_support(suite, tmp_path):
+    answers = dict(FIRST)
+    answers["Where were the first direct talks held?"] = lambda c: Answer(
+        f"The talks were held in Charikar [{A0}]; Fahim Dashti chaired them [{A0}].",
+        (cite(c, A0, TALKS),))
+    report.write(run_with(suite, answers), tmp_path / "r")
+    html = (tmp_path / "r" / "report.html").read_text()
+    assert (f"<span class='unsup' title='not supported by its citations'>; Fahim Dashti chaired "
+            f"them <span class='cite'>[{A0}]</span>.</span>") in html
+    assert f"The talks were held in Charikar <span class='cite'>[{A0}]</span>" in html
