@@ -209,3 +209,37 @@ def test_tulsa_rally_attendance_differs_across_outlets(make_service):
     assert by_figure == {"fewer than 6,200": {TULSA[0], TULSA[2]}, "some 12,000": {TULSA[1]}}
     assert {c.speaker for c in contest.sides[1].claims} == {"The Epoch Times"}
     assert_exact_and_ordered(svc, contest)
+
+
+PLANE = ["abp-5mBezNnq3KHi89pu", "abp-FwF2c1Ql7OIi7Rnu", "abp-M4oedI6uXS0zB9dG"]
+
+
+def test_downing_of_the_ukrainian_airliner_claimed_by_us_officials_denied_by_iran(make_service):
+    svc = make_service()
+    assert svc.ingest_items(_allsides(PLANE)).added == 3
+    contest = one(contests_for(svc, "Did an Iranian missile shoot down the Ukrainian plane?"), "denial")
+    claimed, denied = contest.sides
+    # Business Insider and AP report US officials; AP and the Guardian report Iran's denials.
+    assert claimed.position == "claimed by US" and articles_of(claimed) == {PLANE[0], PLANE[1]}
+    assert denied.position == "denied by Iran" and articles_of(denied) == {PLANE[1], PLANE[2]}
+    assert any(c.verb == "denied" and "Western allegations" in c.quote for c in denied.claims)
+    assert "missile" in contest.topic
+    assert_exact_and_ordered(svc, contest)
+    assert describe(contest).startswith("US said it was ")
+
+
+BOUNTY = ["abp-LV5Or2FHAFRoCVju", "abp-pNz5soGw8V1UKvYf", "abp-SjlA8JS216xvGbyY"]
+
+
+def test_trump_denies_the_briefing_the_times_reported(make_service):
+    svc = make_service()
+    assert svc.ingest_items(_allsides(BOUNTY)).added == 3
+    contest = one(contests_for(svc, "Was Trump briefed on the Russian bounties?"), "denial")
+    claimed = {s.position: articles_of(s) for s in contest.sides if s.position.startswith("claimed")}
+    denied = {s.position: articles_of(s) for s in contest.sides if s.position.startswith("denied")}
+    # The New York Times reports the written briefing; Newsmax reports Trump's denial.
+    assert claimed["claimed by the Times"] == {BOUNTY[0]}
+    assert denied == {"denied by Trump": {BOUNTY[1]}}
+    trump = next(s for s in contest.sides if s.position == "denied by Trump").claims
+    assert [(c.speaker, c.stance, c.verb) for c in trump] == [("Donald Trump", "denies", "denied")]
+    assert_exact_and_ordered(svc, contest)

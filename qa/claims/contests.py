@@ -22,7 +22,7 @@ from datetime import date as _date
 import numpy as np
 
 from ..domain import Claim, Contest, ContestSide, Evidence
-from .facts import is_vague, same_day
+from .facts import PERIOD, is_vague, same_day
 from .record import Record, name_opening_pronoun
 from .sides import unify
 
@@ -206,7 +206,8 @@ def _links(d: Record, a: Record, sim: float) -> bool:
             return False
         same_article = a.claim.article_id == d.claim.article_id
         return sim >= (SIM_SAME_ARTICLE if same_article else SIM_TARGETED)
-    if d.target == ANY_REPORT and (set(d.keys) & set(a.keys)) - _VAGUE_KEYS:
+    names = {w.lower() for w in (a.claim.side + " " + d.claim.side).split()}
+    if d.target == ANY_REPORT and (set(d.keys) & set(a.keys)) - _VAGUE_KEYS - names:
         return sim >= SIM_SHARED_KEY
     return sim >= SIM_OPEN
 
@@ -300,10 +301,12 @@ def _topic(rep: Record, recs: list[Record]) -> str:
 def _different_days(qa, ra: Record, qb, rb: Record) -> bool:
     """Counts for different days: both dated and not the same day, or one dated more than a
     week from the other's article."""
+    if (qa.date == PERIOD) != (qb.date == PERIOD):
+        return True  # a count over a period against a count for one event
     if qa.date and qb.date:
-        return not same_day(qa.date, qb.date)
+        return qa.date != qb.date if PERIOD in (qa.date, qb.date) else not same_day(qa.date, qb.date)
     for q, other in ((qa, rb), (qb, ra)):
-        if q.date and not q.date.startswith("--") and other.claim.date:
+        if q.date and q.date != PERIOD and not q.date.startswith("--") and other.claim.date:
             a, b = _day(q.date, True), _day(other.claim.date, True)
             if a and b and abs((a - b).days) > 7:
                 return True

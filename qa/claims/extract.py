@@ -207,8 +207,10 @@ def _target(root, ctx: ArticleContext) -> str | None:
         cands += [g for c in root.children if c.dep_ in ("prep", "agent") and c.lower_ == "by"
                   for g in c.children if g.dep_ == "pobj"]
     for t in root.subtree:
+        # The subject of a denied active clause is the claimant ("denied the Taliban made any
+        # advances"); of a passive one, only what the claim is about ("that Trump was briefed").
         if (t.lemma_.lower() in FALSITY and t.dep_ in ("acomp", "attr", "oprd", "dobj")) or (
-                t.dep_ in ("nsubj", "nsubjpass") and t.head == root):
+                t.dep_ == "nsubj" and t.head == root):
             subj = t if t.dep_.startswith("nsubj") else next(
                 (c for c in t.head.children if c.dep_.startswith("nsubj")), None)
             if subj is not None:

@@ -98,6 +98,11 @@ def _verbs_of(tok) -> list:
     return out
 
 
+#: The ``date`` of a figure counted over a stretch of time rather than on one day.
+PERIOD = "period"
+_PERIOD = re.compile(r"\b(year|years|month|months|week|weeks|since|so far|to date|decade)\b", re.I)
+
+
 def is_vague(text: str) -> bool:
     """A figure that names no number ("dozens", "hundreds of thousands")."""
     t = text.lower()
@@ -116,6 +121,8 @@ def quantities(span, ctx: ArticleContext, year_hint: str | None = None) -> list[
         return []
     days = dates_in(sent, year_hint)
     day = days[0][1] if len(days) == 1 else ""
+    if not day and any(e.label_ == "DATE" and _PERIOD.search(e.text) for e in sent.ents):
+        day = PERIOD  # "four soldiers were killed earlier this year"
     places = tuple(sorted({e.text for e in sent.ents if e.label_ in ("GPE", "LOC")}))
     seen: set[int] = set()
     cands = [(e.root, e.text, e.start, e.end) for e in doc.ents

@@ -36,7 +36,7 @@ def _demonym(a: str, b: str) -> bool:
 def same_side(a: str, b: str) -> bool:
     """Two side labels name one organisation (acronym, demonym, or one's distinctive words
     within the other's)."""
-    if a.lower() == b.lower() or _demonym(a, b):
+    if a.lower().replace(".", "") == b.lower().replace(".", "") or _demonym(a, b):
         return True
     if acronym(a) == b or acronym(b) == a or acronym(" ".join(_core(a)).title()) == b \
             or acronym(" ".join(_core(b)).title()) == a:
@@ -88,7 +88,10 @@ def unify(records: list[Record]) -> list[Record]:
         groups[find(lab)].append(lab)
     canon = {}
     for members in groups.values():
-        best = max(members, key=lambda m: (_proper(m), counts.get(m, 0), -len(m)))
+        # "Iran" rather than "Iranian"; then the proper name most claims use.
+        best = max(members, key=lambda m: (_proper(m), not any(_demonym(m, o) and len(o) < len(m)
+                                                               for o in members),
+                                           counts.get(m, 0), -len(m)))
         for m in members:
             canon[m] = best
     renamed = []
