@@ -2,7 +2,8 @@
 
 - ``suite``: YAML suites (fact, contested and abstain cases; thresholds), checked on load
 - ``judge``: the deterministic citation support judge and the text rules the metrics share
-- ``metrics``: each metric on one answer, and over a run
+- ``metrics``: the metrics, citations on one answer, and a run's totals
+- ``contests``: contested cases on one answer (sides, attribution, hedging)
 - ``scoring``: the checks of one case
 - ``runner``: the corpus, the service under test (in-process or over HTTP), the run
 - ``report``, ``html``: report.json, summary.md and a self-contained report.html

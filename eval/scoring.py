@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from qa.domain import Article
 
+from . import contests as ct
 from . import metrics as m
 from .judge import contains_answer, stated_as_fact
 from .suite import Case
@@ -84,11 +85,11 @@ def score(case: Case, answer: Mapping | None, corpus: Mapping[str, Article], *,
     counts["supported_sentences"] = sum(s.supported for s in support)
     counts["sentence_citations"] = sum(len(s.cited) for s in support)
     counts["precise_citations"] = sum(s.precise for s in support)
-    claims = m.claims_of(answer)
+    claims = ct.claims_of(answer)
     counts["claims"] = len(claims)
-    counts["attributed_claims"] = sum(m.attributed(c, corpus) for c in claims)
+    counts["attributed_claims"] = sum(ct.attributed(c, corpus) for c in claims)
     counts["contests"] = len(answer.get("contested", []))
-    loud = m.unhedged(answer)
+    loud = ct.unhedged(answer)
     counts["unhedged"] = len(loud)
 
     if case.kind == "abstain":
@@ -101,7 +102,7 @@ def score(case: Case, answer: Mapping | None, corpus: Mapping[str, Article], *,
     if case.kind == "fact":
         _fact_checks(case, answer, abstained, checks, counts)
     if case.kind == "contested":
-        match = m.contest_match(case.sides, answer) if not abstained else m.ContestMatch(False)
+        match = ct.contest_match(case.sides, answer) if not abstained else ct.ContestMatch(False)
         counts["contest_found"] = int(match.found)
         if match.found:
             detail = f"contest {match.topic!r} carries every side, each cited"
@@ -122,7 +123,7 @@ def score(case: Case, answer: Mapping | None, corpus: Mapping[str, Article], *,
         checks.append(Check("no false contest", not answer.get("contested"),
                             "no contest" if not answer.get("contested") else
                             "reports a contest: " + ", ".join(
-                                repr(k.get("topic", "")) for k in answer["contested"]),
+                                repr(c.get("topic", "")) for c in answer["contested"]),
                             required=False))
     if support:
         weak = [s for s in support if not s.supported]

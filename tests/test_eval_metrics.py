@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from eval import contests as ct
 from eval import metrics as m
 from eval.scoring import score
 from eval.suite import Case, Side
@@ -160,7 +161,7 @@ def test_a_context_sentence_takes_the_marker_that_closes_its_quote(corpus):
 def test_a_contest_with_both_sides_cited_is_found(corpus):
     ans = Answer(f"Mujahid said Panjshir is theirs; Nazary said this was wrong [{A3}].",
                  (cite(corpus, A3, MUJAHID),), contested=(taken_contest(corpus),)).to_json()
-    match = m.contest_match(TAKEN, ans)
+    match = ct.contest_match(TAKEN, ans)
     assert match.found and match.topic == "control of Panjshir"
 
 
@@ -169,7 +170,7 @@ def test_a_contest_missing_a_side_is_not_found(corpus):
                                     ContestSide("other", (claim(corpus, A3, DASHTI_KILLED, "NRFA",
                                                                 "Taliban"),))))
     ans = Answer(f"x [{A3}]", (cite(corpus, A3, MUJAHID),), contested=(one_sided,)).to_json()
-    match = m.contest_match(TAKEN, ans)
+    match = ct.contest_match(TAKEN, ans)
     assert not match.found and match.missing_sides == ("resistance",)
 
 
@@ -177,26 +178,26 @@ def test_both_expected_sides_in_one_contest_side_is_not_a_contest(corpus):
     k = taken_contest(corpus)
     merged = Contest("control", (ContestSide("all", k.sides[0].claims + k.sides[1].claims),))
     ans = Answer(f"x [{A3}]", (cite(corpus, A3, MUJAHID),), contested=(merged,)).to_json()
-    assert not m.contest_match(TAKEN, ans).found
+    assert not ct.contest_match(TAKEN, ans).found
 
 
 def test_a_contest_whose_sides_are_not_cited_is_not_found(corpus):
     ans = Answer(f"{TALKS} [{A0}]", (cite(corpus, A0, TALKS),),
                  contested=(taken_contest(corpus),)).to_json()
-    match = m.contest_match(TAKEN, ans)
+    match = ct.contest_match(TAKEN, ans)
     assert not match.found and set(match.uncited_sides) == {"Taliban", "resistance"}
 
 
 def test_speakers_match_by_name_side_or_affiliation():
     c = {"speaker": "Zabihullah Mujahid", "side": "Taliban", "affiliation": None}
-    assert m.matches_speaker("Mujahid", c) and m.matches_speaker("the Taliban", c)
-    assert not m.matches_speaker("Fahim Dashti", c)
+    assert ct.matches_speaker("Mujahid", c) and ct.matches_speaker("the Taliban", c)
+    assert not ct.matches_speaker("Fahim Dashti", c)
 
 
 def test_attribution_needs_a_speaker_other_than_the_outlet(corpus):
-    assert m.attributed({"speaker": "Zabihullah Mujahid", "article_id": A4}, corpus)
-    assert not m.attributed({"speaker": "RT", "article_id": A4}, corpus)
-    assert not m.attributed({"speaker": "", "article_id": A3}, corpus)
+    assert ct.attributed({"speaker": "Zabihullah Mujahid", "article_id": A4}, corpus)
+    assert not ct.attributed({"speaker": "RT", "article_id": A4}, corpus)
+    assert not ct.attributed({"speaker": "", "article_id": A3}, corpus)
 
 
 def test_a_contested_claim_in_the_narrators_voice_is_unhedged(corpus):
@@ -206,8 +207,8 @@ def test_a_contested_claim_in_the_narrators_voice_is_unhedged(corpus):
     quiet = Answer(f"Zabihullah Mujahid said Panjshir Province is completely in the hands of the "
                    f"Islamic Emirate of Afghanistan. [{A3}]", (cite(corpus, A3, MUJAHID),),
                    contested=contest).to_json()
-    assert len(m.unhedged(loud)) == 1
-    assert m.unhedged(quiet) == []
+    assert len(ct.unhedged(loud)) == 1
+    assert ct.unhedged(quiet) == []
 
 
 # --- cases ----------------------------------------------------------------------------------
@@ -337,4 +338,4 @@ def test_claims_with_their_content_are_judged_by_the_claims_module(corpus):
     quiet = with_content(Answer(f"Zabihullah Mujahid said Panjshir Province is completely in the "
                                 f"hands of the Islamic Emirate of Afghanistan. [{A3}]",
                                 contested=contest))
-    assert len(m.unhedged(loud)) == 1 and m.unhedged(quiet) == []
+    assert len(ct.unhedged(loud)) == 1 and ct.unhedged(quiet) == []
