@@ -117,9 +117,9 @@ class AnswerSettings(BaseSettings):
         2000, ge=10, le=20000, description="Longer questions are refused with 400."
     )
     contest_coverage: float = Field(
-        0.6, ge=0.0, le=1.0,
-        description="Share of the question's content words that a contest's point and claims "
-        "must contain for the answer to lead with it.",
+        0.5, ge=0.0, le=1.0,
+        description="Share of the question's content words (weighted by rarity in the "
+        "evidence) that a contest's point must name for the answer to lead with it.",
     )
     history_turns: int = Field(6, ge=0, le=50, description="Earlier turns used by chat.")
 

@@ -167,6 +167,7 @@ class Answer:
                                     "affiliation": c.affiliation,
                                     "stance": c.stance,
                                     "quote": c.quote,
+                                    "content": c.content,
                                     "start": c.start,
                                     "end": c.end,
                                     "article_id": c.article_id,

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ from ..config import Settings
 from ..domain import Answer, Contest, Evidence, Filters
 from ..errors import QAError
 from ..index import ArticleRecord, NewsIndex
-from ..retrieve import content_terms, overlap, retrieve
+from ..retrieve import content_terms, retrieve
 from .extractive import ExtractiveEngine, abstention
 
 
@@ -61,7 +62,8 @@ class Pipeline:
             return []
         found = find_contests(question, evidence, records, self.index.embedder)
         terms = content_terms(question)
-        return [k for k in found if about(terms, k, self.settings.answer.contest_coverage)]
+        return [k for k in found
+                if about(terms, k, evidence, self.settings.answer.contest_coverage)]
 
     def answer(self, question: str, history: list, filters: Filters) -> Answer:
         """The answer to ``question`` (made standalone from ``history`` first)."""
@@ -111,12 +113,22 @@ class Pipeline:
         yield {"type": "answer", "answer": final.to_json()}
 
 
-def about(question_terms: set[str], contest: Contest, threshold: float) -> bool:
-    """Whether a question touches a contest: most of its content words name the contested
-    point. Sentence vectors alone cannot tell "when did the Taliban enter Kabul" from "did the
-    Taliban take Panjshir"; the words of the point can. (The sides' claims are not used: a side
-    says many things, and some word of the question is always among them.)"""
-    return overlap(question_terms, contest.topic) >= threshold
+def about(question_terms: set[str], contest: Contest, evidence: list[Evidence],
+          threshold: float) -> bool:
+    """Whether a question touches a contest: the contested point names most of what the question
+    asks, each word weighted by how rare it is in the evidence. Words every retrieved passage
+    shares ("Taliban", "Trump") say little; the rest decide. Sentence vectors alone cannot tell
+    "when did the Taliban enter Kabul" from "did the Taliban take Panjshir"; the words can. (The
+    sides' claims are not used: a side says many things, and some word of the question is
+    always among them.)"""
+    if not question_terms:
+        return False
+    texts = [content_terms(e.chunk.text) for e in evidence]
+    n = len(texts)
+    weight = {t: math.log(1 + n / (1 + sum(t in x for x in texts))) for t in question_terms}
+    covered = content_terms(contest.topic)
+    total = sum(weight.values())
+    return total > 0 and sum(w for t, w in weight.items() if t in covered) / total >= threshold
 
 
 def _sentence_deltas(text: str) -> Iterator[dict]:
