@@ -16,6 +16,9 @@ import numpy as np
 from ..domain import Article, Claim
 
 FORMAT = 1
+#: The target of a denial of unattributed reports ("refuted the reports about an agreement"):
+#: it answers whoever asserted the point.
+ANY_REPORT = "*"
 
 
 @dataclass(frozen=True)

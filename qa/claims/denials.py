@@ -1,0 +1,161 @@
+"""Denial contests: one side asserts a point and another denies or disputes it.
+
+A denial is linked to the assertions it answers: those of the side it names ("refuted reports by
+the Taliban"), or, when it names none, those about the same thing ("reports about an
+agreement"); then each side is filled in with its other claims on the point. A denial only by
+negation ("they did not advance") joins a side but never starts a contest.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from ..domain import Contest, ContestSide
+from .groups import Found, UnionFind, in_order
+from .record import ANY_REPORT, Record, name_opening_pronoun
+
+#: Cosine similarity between a denial and an assertion of the side it names.
+SIM_TARGETED = 0.5
+#: ... when both are in one article, which tells one story.
+SIM_SAME_ARTICLE = 0.45
+#: ... when the denial names no side and the two share no subject or object.
+SIM_OPEN = 0.7
+#: ... when they share a subject or object noun ("agreement").
+SIM_SHARED_KEY = 0.25
+#: Nouns too general to say two claims are about the same thing.
+_VAGUE_KEYS = frozenset("country people one thing time year way part side government official "
+                        "officials report reports world state issue".split())
+#: A side's other claims in the same articles join it when this close to the other side's
+#: claims and to the point as a whole (or when they share a sentence with a linked claim).
+SIM_SUPPORT = 0.65
+SIM_CENTRE = 0.6
+#: ... or, from any article, when about what the denials are about ("agreement").
+SIM_KEY_SUPPORT = 0.45
+_CONFIRM = ("confirm", "admit", "acknowledg")
+
+
+
+_DENY_VERBS = ("den", "refut", "reject", "dismiss", "rebut", "contradict", "disavow", "disput",
+               "contest", "counter", "challeng", "question")
+
+
+def _soft(d: Record) -> bool:
+    """A denial only by negation ("they did not advance", "there were no casualties"): it
+    names no claim it answers, so it may agree with one as easily; it joins a contest as a
+    side's claim but never starts one."""
+    return d.claim.stance == "denies" and not d.claim.verb.lower().startswith(_DENY_VERBS)
+
+
+_BARE = re.compile(r"^(?:the |a |an )?(?:[\w.-]+(?:’s|'s)? ){0,3}(?:reported |alleged |latest |earlier )?"
+                   r"(?:claims?|allegations?|reports?|statements?|assertions?)\b(?!.*\bthat\b)", re.I)
+
+
+def _bare(d: Record) -> bool:
+    """A denial of "the Taliban's claim" that does not say which claim: it answers one its own
+    article has reported, never one in another article."""
+    return bool(_BARE.match(d.claim.content))
+
+
+def _links(d: Record, a: Record, sim: float) -> bool:
+    """Does denial ``d`` answer assertion ``a``?"""
+    if a.claim.side == d.claim.side or _soft(d):
+        return False
+    if _bare(d) and a.claim.article_id != d.claim.article_id:
+        return False
+    if d.target and d.target != ANY_REPORT:
+        if a.claim.side != d.target:
+            return False
+        same_article = a.claim.article_id == d.claim.article_id
+        return sim >= (SIM_SAME_ARTICLE if same_article else SIM_TARGETED)
+    names = {w.lower() for w in (a.claim.side + " " + d.claim.side).split()}
+    if d.target == ANY_REPORT and (set(d.keys) & set(a.keys)) - _VAGUE_KEYS - names:
+        return sim >= SIM_SHARED_KEY
+    return sim >= SIM_OPEN
+
+
+def _side_name(r: Record) -> str:
+    return r.claim.side
+
+
+def denials(recs: list[Record]) -> list[Found]:
+    att = [i for i, r in enumerate(recs) if r.claim.attributed]
+    deny = [i for i in att if recs[i].claim.stance != "asserts"]
+    asserts = [i for i in att if recs[i].claim.stance == "asserts"]
+    if not deny or not asserts:
+        return []
+    vecs = np.stack([r.vec for r in recs])
+    sims = vecs @ vecs.T
+    u = UnionFind(len(recs))
+    linked: set[int] = set()
+    for d in deny:
+        for a in asserts:
+            if _links(recs[d], recs[a], float(sims[d, a])):
+                u.join(d, a)
+                linked |= {d, a}
+    out = []
+    used: set[int] = set()
+    for group in sorted(u.groups(linked), key=lambda g: min(g)):
+        ds = [i for i in group if recs[i].claim.stance != "asserts"]
+        as_ = [i for i in group if recs[i].claim.stance == "asserts"]
+        asserting = {_side_name(recs[i]) for i in as_}
+        denying = {_side_name(recs[i]) for i in ds} - asserting
+        if not asserting or not denying:
+            continue
+        centre = vecs[group].mean(axis=0)
+        centre /= np.linalg.norm(centre) or 1.0
+        members = set(group)
+        spans = {(recs[i].claim.article_id, recs[i].claim.start) for i in group}
+        articles = {recs[i].claim.article_id for i in group}
+        # What the denials are about ("agreement"), less the parties' own names.
+        names = {w.lower() for side in asserting | denying for w in side.split()}
+        keys = {k for i in ds for k in recs[i].keys} - names
+        for i in att:  # each side's other claims on the point
+            r = recs[i]
+            if i in members or i in used or _side_name(r) not in asserting | denying:
+                continue
+            opposed = max(float(sims[i, j]) for j in group if _side_name(recs[j]) != _side_name(r))
+            central = float(vecs[i] @ centre)
+            if (r.claim.article_id, r.claim.start) in spans or (
+                    r.claim.article_id in articles and opposed >= SIM_SUPPORT and central >= SIM_CENTRE) or (
+                    set(r.keys) & keys and opposed >= SIM_KEY_SUPPORT and central >= SIM_KEY_SUPPORT):
+                members.add(i)
+        if _resolved(recs, members, denying, vecs, as_):
+            continue
+        used |= members
+        # The assertion closest to the denials states the point best.
+        rep = max(as_, key=lambda i: float(sims[i, ds].max() + sims[i, ds].mean()))
+        sides = []
+        for name in sorted(asserting, key=lambda s: -sum(_side_name(recs[i]) == s for i in as_)):
+            claims = [recs[i].claim for i in members if _side_name(recs[i]) == name]
+            sides.append(ContestSide(f"claimed by {_display(recs, name)}", in_order(claims)))
+        for name in sorted(denying, key=lambda s: -sum(_side_name(recs[i]) == s for i in ds)):
+            claims = [recs[i].claim for i in members if _side_name(recs[i]) == name]
+            sides.append(ContestSide(f"denied by {_display(recs, name)}", in_order(claims)))
+        contest = Contest(topic=_topic(recs[rep], recs), sides=tuple(sides), kind="denial")
+        out.append(Found(contest, vecs[rep], vecs[group]))
+    return out
+
+
+def _resolved(recs, members, denying, vecs, as_) -> bool:
+    """A denying side that later confirms the point has settled it: no contest."""
+    for i, r in enumerate(recs):
+        if r.claim.side in denying and r.claim.verb.lower().startswith(_CONFIRM) \
+                and r.claim.stance == "asserts" and any(float(vecs[i] @ vecs[a]) >= SIM_SUPPORT for a in as_):
+            return True
+    return False
+
+
+def _display(recs: list[Record], side: str) -> str:
+    """A side as prose: "the Taliban", "Reuters"."""
+    dets = [r.side_det for r in recs if r.claim.side == side and r.claim.attributed]
+    person = any(r.claim.speaker == side for r in recs)
+    if not person and dets and sum(dets) * 2 >= len(dets):
+        return f"the {side}"
+    return side
+
+
+def _topic(rep: Record, recs: list[Record]) -> str:
+    """The point in dispute, in the asserting side's words, its opening pronoun named."""
+    return name_opening_pronoun(rep.claim.content, _display(recs, rep.claim.side))

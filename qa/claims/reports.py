@@ -1,0 +1,235 @@
+"""Reported statements in one sentence, from its dependency parse: the reporting verb and its
+subject (or the agent of a passive, "according to X", "reports by X that ..."), the reported
+clause, the stance (denies, disputes, asserts) and the side a denial answers."""
+
+from __future__ import annotations
+
+from .nlp import CLAIM_NOUNS, DENY, DISPUTE, FALSITY, GENERIC_GROUP, PRONOUNS, REPORTING, ROLES
+from .record import ANY_REPORT
+from .speakers import ArticleContext, Speaker, side_of, speaker
+
+
+
+class Found:
+    """A claim being built: ``root`` is the reported clause's head token (stance and target
+    come from it), ``toks`` the tokens of the reported content."""
+
+    def __init__(self, sp: Speaker, verb: str, stance: str, root, toks, target: str | None = None,
+                 embedded: bool = False):
+        self.sp, self.verb, self.stance, self.root = sp, verb, stance, root
+        self.toks = sorted(toks, key=lambda t: t.i)
+        self.target, self.embedded = target, embedded
+        self.at: int | None = None  # where the reporting verb is, to tell a report inside a quote
+
+
+def stance_of(root) -> str:
+    """Stance of a reported clause by its own words: calling something false disputes it,
+    negating the main verb denies."""
+    for t in root.subtree:
+        # "the claim was wrong", "are spreading disinformation"; not "fake ticket reservations"
+        if t.lemma_.lower() in FALSITY and (t.dep_ in ("acomp", "attr", "oprd") or (
+                t.dep_ == "dobj" and t.head.lemma_ in ("spread", "call", "label", "peddle"))):
+            return "disputes"
+    if any(c.dep_ == "neg" for c in root.children):
+        return "denies"
+    for c in root.children:
+        if c.dep_ in ("nsubj", "nsubjpass", "attr", "dobj") and \
+                any(d.dep_ == "det" and d.lower_ == "no" for d in c.children):
+            return "denies"
+    return "asserts"
+
+
+def span_text(tokens) -> str:
+    toks = sorted(tokens, key=lambda t: t.i)
+    while toks and (toks[0].is_punct or toks[0].dep_ == "mark" or toks[0].lower_ in ("that", "“", '"')):
+        toks = toks[1:]
+    while toks and toks[-1].is_punct and toks[-1].text not in ")":
+        toks = toks[:-1]
+    if not toks:
+        return ""
+    doc = toks[0].doc
+    return " ".join(doc.text[toks[0].idx: toks[-1].idx + len(toks[-1].text)].split()).strip("“”\"' ")
+
+
+_SUBORDINATORS = frozenset("after before when as since while if because until once though although".split())
+
+
+def _subjects(verb):
+    subs = [c for c in verb.children if c.dep_ == "nsubj"]
+    if subs:
+        return subs
+    if any(c.dep_ in ("auxpass", "nsubjpass") for c in verb.children):
+        return [g for c in verb.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"]
+    if verb.dep_ in ("conj", "advcl", "xcomp") and verb.head.i != verb.i and verb.head.pos_ == "VERB":
+        return _subjects(verb.head)
+    if verb.dep_ == "acl":  # a misparsed main verb: climb to the noun the clause hangs from
+        up = verb.head
+        while up.dep_ in ("pobj", "prep", "compound", "amod", "poss") and up.head.i != up.i:
+            up = up.head
+        if up.pos_ == "PROPN" or up.lemma_.lower() in GENERIC_GROUP | ROLES:
+            return [up]
+    return []
+
+
+def _content(verb) -> tuple[object, list] | None:
+    """(head, tokens) of what ``verb`` reports: its complement clause(s), what "quoted him as
+    saying" introduces, or the object of a denial."""
+    # A second complement that is itself a bare report tag ("..., TOLO News reported") is not
+    # part of what was said.
+    comps = [c for c in verb.children if c.dep_ in ("ccomp", "xcomp")
+             and not (c.lemma_.lower() in REPORTING and not any(x.dep_ in ("ccomp", "xcomp", "dobj")
+                                                                  for x in c.children))]
+    if not comps:  # "said earlier that ...": the clause hangs from the adverb
+        comps = [x for a in verb.children if a.dep_ == "advmod" for x in a.children if x.dep_ == "ccomp"]
+    if not comps and verb.lemma_ == "quote":
+        comps = [x for p in verb.children if p.dep_ == "prep" and p.lower_ == "as"
+                 for pc in p.children for x in pc.children if x.dep_ == "ccomp"]
+    if not comps:
+        comps = [c for c in verb.children if c.dep_ == "dobj"
+                 and (verb.lemma_ in DENY | DISPUTE or c.lemma_.lower() in CLAIM_NOUNS)]
+    if not comps:
+        return None
+    root = max(comps, key=lambda c: len(list(c.subtree)))
+    toks = [t for c in comps for t in c.subtree]
+    # Asides that are not part of what was said: "..., a claim that has been denied by X",
+    # "according to a media report".
+    cut = {t.i for t in toks if (t.dep_ in ("npadvmod", "appos") and t.lemma_.lower() in CLAIM_NOUNS)
+           or t.lower_ == "according" or (t.dep_ == "advcl" and any(
+               m.dep_ == "mark" and m.lower_ in ("though", "although", "whereas") for m in t.children))}
+    cut = {x.i for t in toks if t.i in cut for x in t.subtree}
+    return root, [t for t in toks if t.i not in cut]
+
+
+def target_of(root, ctx: ArticleContext) -> str | None:
+    """The side whose claim a denial answers: "the Taliban's claim", "reports by the Taliban",
+    "denied the Taliban made any advances", "the Taliban are spreading disinformation"."""
+    cands = []
+    if root.lemma_.lower() in CLAIM_NOUNS:
+        cands += [c for c in root.children if c.dep_ == "poss" or (
+            c.dep_ == "compound" and c.ent_type_ in ("ORG", "GPE", "PERSON"))]
+        cands += [g for c in root.children if c.dep_ in ("prep", "agent") and c.lower_ == "by"
+                  for g in c.children if g.dep_ == "pobj"]
+    for t in root.subtree:
+        # The subject of a denied active clause is the claimant ("denied the Taliban made any
+        # advances"); of a passive one, only what the claim is about ("that Trump was briefed").
+        if (t.lemma_.lower() in FALSITY and t.dep_ in ("acomp", "attr", "oprd", "dobj")) or (
+                t.dep_ == "nsubj" and t.head == root):
+            subj = t if t.dep_.startswith("nsubj") else next(
+                (c for c in t.head.children if c.dep_.startswith("nsubj")), None)
+            if subj is not None:
+                cands += [c for c in subj.children if c.dep_ == "poss"] + [subj]
+    for c in cands:
+        if c.lower_ in PRONOUNS:
+            continue
+        if c.ent_type_ in ("ORG", "GPE", "NORP", "PERSON") or c.pos_ == "PROPN":
+            s = side_of([c], ctx)
+            if s:
+                return s[0]
+    return None
+
+
+def _according(tok, sent, ctx: ArticleContext) -> Found | None:
+    """"According to X, ..." / "..., according to X": X's claim is the rest of the sentence."""
+    to = next((c for c in tok.children if c.dep_ == "prep" and c.lower_ == "to"), None)
+    obj = next((g for g in to.children if g.dep_ == "pobj"), None) if to is not None else None
+    if obj is None or obj.lemma_.lower() in CLAIM_NOUNS | {"media", "source"}:
+        return None
+    sp = speaker([obj], ctx)
+    if sp is None:
+        return None
+    phrase_end = max([obj.i] + [t.i for c in obj.children if c.dep_ == "relcl" for t in c.subtree])
+    if tok.i - sent.start <= 1:
+        rest = [t for t in sent if t.i > phrase_end]
+        while rest and rest[0].is_punct:
+            rest = rest[1:]
+    else:
+        rest = [t for t in sent if t.i < tok.i]
+    if len(rest) < 3:
+        return None
+    root = next((t for t in rest if t.head.i not in {x.i for x in rest} or t.head.i == t.i), rest[0])
+    return Found(sp, "according to", stance_of(root), root, rest)
+
+
+def reported(sent, ctx: ArticleContext) -> list[Found]:
+    out: list[Found] = []
+    for tok in sent:
+        if tok.pos_ != "VERB" or tok.lemma_.lower() not in REPORTING or tok.dep_ == "amod":
+            continue
+        if not _is_report(tok):
+            continue
+        lemma = tok.lemma_.lower()
+        found = _content(tok)
+        if found is None and lemma not in DENY | DISPUTE:
+            continue
+        root, toks = found if found is not None else (tok, [])
+        if found is not None and root.pos_ == "VERB" and root.lemma_.lower() in REPORTING \
+                and _is_report(root) and _subjects(root):
+            continue  # "X reported that Y said ...": Y's claim is the one that matters
+        quoted_by = next((c for c in tok.children if c.dep_ == "dobj"), None) if lemma == "quote" else None
+        sp = speaker([quoted_by] if quoted_by is not None else _subjects(tok), ctx)
+        if sp is None:
+            continue
+        stance = "denies" if lemma in DENY else "disputes" if lemma in DISPUTE else stance_of(root)
+        target = target_of(root, ctx) if stance != "asserts" and found is not None else None
+        if target is None and stance != "asserts" and root.lemma_.lower() in CLAIM_NOUNS:
+            target = ANY_REPORT  # "refuted the reports about an agreement"
+        verb = "said" if quoted_by is not None else tok.text
+        f = Found(sp, verb, stance, root, toks, target if target != sp.side else None)
+        f.at = tok.idx
+        out.append(f)
+    for tok in sent:
+        if tok.lower_ == "according" and not any(tok in f.toks for f in out):
+            f = _according(tok, sent, ctx)
+            if f is not None and not any(g.root.i in {t.i for t in f.toks} for g in out):
+                out.append(f)
+        if tok.lemma_.lower() in CLAIM_NOUNS and tok.pos_ == "NOUN":
+            by = [g for c in tok.children if c.dep_ == "prep" and c.lower_ == "by"
+                  for g in c.children if g.dep_ == "pobj"]
+            clause = next((c for c in tok.children if c.dep_ in ("acl", "relcl", "ccomp")
+                           and any(m.dep_ == "mark" for m in c.children)), None)
+            if by and clause is not None:
+                sp = speaker(by, ctx)
+                if sp is not None:
+                    out.append(Found(sp, tok.text, "asserts", clause, list(clause.subtree),
+                                      embedded=True))
+    # A denial that names neither what nor whom ("a claim that has been denied by resistance
+    # forces") answers the other claim in its sentence.
+    for f in out:
+        if f.stance != "asserts" and f.target is None:
+            other = next((g for g in out if g is not f and g.stance == "asserts"
+                          and g.sp.side != f.sp.side), None)
+            if other is not None:
+                f.target = other.sp.side
+                if len(f.toks) < 4:
+                    f.toks = other.toks
+    return out
+
+
+def _is_report(verb) -> bool:
+    """A reporting verb used as one: not "the Taliban's claimed victory", not a subordinate
+    clause the parser took for the main verb ("After X announced ..., Y embarked ...")."""
+    if any(c.dep_ == "case" for s in _subjects(verb) for c in s.children):
+        return False
+    if verb.dep_ == "ROOT" and any(c.dep_ == "mark" and c.lower_ in _SUBORDINATORS for c in verb.children):
+        return False
+    return True
+
+
+def keys_of(root) -> tuple[str, ...]:
+    """What a claim is about: lemmas of its clause's subject and object nouns, or of what a
+    report is about ("reports about an agreement" -> agreement)."""
+    out: list[str] = []
+    heads = [root] + [c for c in root.children if c.dep_ == "conj" and c.pos_ in ("VERB", "AUX")]
+    if root.lemma_.lower() in CLAIM_NOUNS:
+        heads = [g for c in root.children if c.dep_ == "prep" and c.lower_ in ("about", "of", "on", "that")
+                 for g in c.children if g.dep_ == "pobj"]
+        out += [h.lemma_.lower() for h in heads]
+        heads += [c for c in root.children if c.dep_ in ("acl", "relcl", "ccomp")]
+    for h in heads:
+        args = [c for c in h.children if c.dep_ in ("nsubj", "nsubjpass", "dobj", "attr")]
+        args += [g for c in h.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"]
+        # "one of its own missiles" is about missiles
+        args += [g for a in list(args) for c in a.children if c.dep_ == "prep" and c.lower_ == "of"
+                 for g in c.children if g.dep_ == "pobj"]
+        out += [a.lemma_.lower() for a in args if a.pos_ in ("NOUN", "PROPN")]
+    return tuple(dict.fromkeys(k for k in out if k not in CLAIM_NOUNS))
