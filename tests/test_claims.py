@@ -225,7 +225,7 @@ def test_describe_attributes_and_cites_every_side():
     assert text == ("The Taliban said they have taken control of all districts in Panjshir province "
                     "[002_x]; the National Resistance Front denied it [000_y].")
     dates = describe(DATES)
-    assert "RT gives August 14 [004_z]" in dates and "TASS gives August 15 [001_w]" in dates
+    assert "RT says August 14 [004_z]" in dates and "TASS says August 15 [001_w]" in dates
 
 
 def test_unhedged_flags_a_contested_claim_in_the_narrators_voice():
