@@ -50,8 +50,10 @@ class EmbeddingSettings(BaseSettings):
         description="'minilm' (the packaged int8 ONNX all-MiniLM-L6-v2) or 'module:Class' naming "
         "any llama-index BaseEmbedding class constructible without arguments.",
     )
-    batch_size: int = Field(32, ge=1, le=512, description="Texts per ONNX forward pass.")
-    threads: int = Field(0, ge=0, le=64, description="ONNX intra-op threads; 0 means all cores.")
+    batch_size: int = Field(8, ge=1, le=512, description="Texts per ONNX forward pass (small "
+                            "batches of similar length kept the CPU's caches warm: bench/README.md).")
+    threads: int = Field(0, ge=0, le=64, description="Batches embedded in parallel, one ONNX thread "
+                         "each; 0 means one per core.")
 
 
 class StoreSettings(BaseSettings):
