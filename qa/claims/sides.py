@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 
-from .record import Record, with_side
+from .record import ANY_REPORT, Record, with_side
 from .speakers import acronym
 
 #: Words too common in organisation names to identify one on their own.
@@ -70,7 +70,7 @@ def unify(records: list[Record]) -> list[Record]:
                 r = with_side(r, known.most_common(1)[0][0])
         out.append(r)
     counts = Counter(r.claim.side for r in out if r.claim.attributed)
-    labels = list(counts) + [r.target for r in out if r.target and r.target not in counts and r.target != "*"]
+    labels = list(counts) + [r.target for r in out if r.target and r.target not in counts and r.target != ANY_REPORT]
     parent = {lab: lab for lab in labels}
 
     def find(x: str) -> str:

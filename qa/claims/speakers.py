@@ -302,6 +302,8 @@ def speaker(subjects: list, ctx: ArticleContext) -> Speaker | None:
     if tok.lemma_.lower() in ROLES:
         aff = _affiliation(tok)
         if not aff and any(c.lower_ == "the" for c in tok.children):
+            if any(c.dep_ in ("amod", "compound") for c in tok.children):
+                return None  # "the former vice president" is not the last president quoted
             # "the spokesman explained", "the source told": the last one quoted in that role
             return ctx.by_role.get(tok.lemma_.lower()) or (
                 ctx.last_person if tok.lemma_.lower() != "source" else None)
