@@ -83,13 +83,14 @@ def embed(embedder, texts: list[str]) -> np.ndarray:
 def records_of(record, embedder=None) -> list[Record]:
     """The decoded claims of an ``ArticleRecord`` (cached per article version); missing vectors
     are computed with ``embedder`` when one is given."""
-    key = (record.article.id, record.content_hash)
+    raw = record.annotations.get("claims") or ""
+    key = (record.article.id, record.content_hash, hash(raw))
     with _CACHE_LOCK:
         hit = _CACHE.get(key)
         if hit is not None:
             _CACHE.move_to_end(key)
     if hit is None or (embedder is not None and hit[1] is False):
-        recs = hit[0] if hit is not None else decode(record.annotations.get("claims"), record.article)
+        recs = hit[0] if hit is not None else decode(raw, record.article)
         complete = all(r.vec is not None for r in recs if _contestable(r))
         if embedder is not None and not complete:
             recs, complete = with_vectors(recs, embedder), True
