@@ -158,7 +158,7 @@ WRITTEN_STATEMENTS = [
     ("the company had cut wages", "the Workers Union", "Workers Union", "asserts", None),
     ("the company had cut wages by 10 percent", "Maria Lopez", "Workers Union", "asserts", "the Workers Union"),
     ("The figures are false", "Tom Reed", "Acme Corp", "disputes", "the company's"),
-    ("Nobody lost a cent", "Tom Reed", "Acme Corp", "asserts", "the company's"),
+    ("Nobody lost a cent", "Tom Reed", "Acme Corp", "denies", "the company's"),
     ("300 workers walked out", "the union", "Workers Union", "asserts", None),
     ("only 120 workers had walked out", "Tom Reed", "Acme Corp", "asserts", "the company's"),
 ]

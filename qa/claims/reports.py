@@ -30,13 +30,19 @@ def stance_of(root) -> str:
         if t.lemma_.lower() in FALSITY and (t.dep_ in ("acomp", "attr", "oprd") or (
                 t.dep_ == "dobj" and t.head.lemma_ in ("spread", "call", "label", "peddle"))):
             return "disputes"
-    if any(c.dep_ == "neg" for c in root.children):
+    if any(c.dep_ == "neg" or c.lower_ == "never" for c in root.children):
         return "denies"
     for c in root.children:
-        if c.dep_ in ("nsubj", "nsubjpass", "attr", "dobj") and \
-                any(d.dep_ == "det" and d.lower_ == "no" for d in c.children):
+        # "no casualties", "nobody briefed me", "neither the president nor ... was briefed"
+        if c.dep_ in ("nsubj", "nsubjpass", "attr", "dobj") and (
+                c.lower_ in _NOBODY or any((d.dep_ == "det" and d.lower_ in ("no", "neither"))
+                                           or d.dep_ == "preconj" and d.lower_ == "neither"
+                                           for d in c.children)):
             return "denies"
     return "asserts"
+
+
+_NOBODY = frozenset("nobody nothing none no-one noone neither".split())
 
 
 def span_text(tokens) -> str:
