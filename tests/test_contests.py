@@ -97,8 +97,8 @@ def test_the_date_ghani_fled_differs(seed_service):
     assert "August 14" in contest.sides[0].claims[0].quote
     assert_exact_and_ordered(seed_service, contest)
     assert describe(contest) == (
-        "The articles differ on when Ashraf Ghani fled the country: RT gives August 14 "
-        f"[{S004}]; TASS and one report gave August 15 [{S001}, {S000}, {S003}].")
+        "The articles differ on when Ashraf Ghani fled the country: RT says August 14 "
+        f"[{S004}]; TASS and one report said August 15 [{S001}, {S000}, {S003}].")
 
 
 def test_casualty_figures_differ(seed_service):
