@@ -167,3 +167,34 @@ def test_bad_questions_are_refused_clearly(seed_service, bad, why):
     with pytest.raises(BadRequest) as exc:
         seed_service.ask(bad)
     assert why in exc.value.message
+
+
+@pytest.mark.parametrize("question, kinds", [
+    ("How many Taliban fighters were killed?", {"numbers"}),
+    ("How big was the crowd at the Tulsa rally?", {"numbers"}),
+    ("What was the turnout?", {"numbers"}),
+    ("When did Ghani flee?", {"dates"}),
+    ("On what day did Ghani flee?", {"dates"}),
+    ("Who leads the resistance?", set()),
+    ("Did the Taliban take Panjshir?", set()),
+])
+def test_question_form_names_the_contest_kind_it_asks_about(question, kinds):
+    from qa.answer import asks_for
+
+    assert asks_for(question) == kinds
+
+
+def test_a_figure_contest_answers_a_quantity_question_in_other_words():
+    from qa.answer import about
+    from qa.domain import Claim, Contest, ContestSide
+    from qa.retrieve import content_terms
+
+    def claim(n):
+        return Claim(speaker="x", side="x", stance="asserts", quote=n, article_id="a", start=0, end=1)
+
+    k = Contest(topic="how many people attended", kind="numbers",
+                sides=(ContestSide("6,200", (claim("6,200"),)), ContestSide("12,000", (claim("12,000"),))))
+    q = "How big was the crowd at the rally?"
+    assert about(content_terms(q), k, [], 0.5, q)
+    denial = Contest(topic="how many people attended", kind="denial", sides=k.sides)
+    assert not about(content_terms(q), denial, [], 0.5, q)

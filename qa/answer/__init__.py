@@ -63,7 +63,7 @@ class Pipeline:
         found = find_contests(question, evidence, records, self.index.embedder)
         terms = content_terms(question)
         return [k for k in found
-                if about(terms, k, evidence, self.settings.answer.contest_coverage)]
+                if about(terms, k, evidence, self.settings.answer.contest_coverage, question)]
 
     def answer(self, question: str, history: list, filters: Filters) -> Answer:
         """The answer to ``question`` (made standalone from ``history`` first)."""
@@ -113,8 +113,23 @@ class Pipeline:
         yield {"type": "answer", "answer": final.to_json()}
 
 
+_QUANTITY = re.compile(r"\b(?:how (?:many|much|big|large|small|high|low)|number of|size of|"
+                       r"amount of|toll|turnout|count)\b", re.I)
+_DATE = re.compile(r"^\s*when\b|\b(?:what|which) (?:date|day|month|year)\b|\bon what day\b", re.I)
+
+
+def asks_for(question: str) -> set[str]:
+    """The contest kinds a question's form asks about: a quantity, a date."""
+    kinds = set()
+    if _QUANTITY.search(question):
+        kinds.add("numbers")
+    if _DATE.search(question):
+        kinds.add("dates")
+    return kinds
+
+
 def about(question_terms: set[str], contest: Contest, evidence: list[Evidence],
-          threshold: float) -> bool:
+          threshold: float, question: str = "") -> bool:
     """Whether a question touches a contest: the contested point names most of what the question
     asks, each word weighted by how rare it is in the evidence. Words every retrieved passage
     shares ("Taliban", "Trump") say little; the rest decide. Sentence vectors alone cannot tell
@@ -123,6 +138,11 @@ def about(question_terms: set[str], contest: Contest, evidence: list[Evidence],
     always among them.)"""
     if not question_terms:
         return False
+    if contest.kind in asks_for(question):
+        # A figure or date contest answers a "how many"/"when" question on the same event; the
+        # claims module has already judged the event by meaning, and the words may not match
+        # ("how big was the crowd" / "how many people attended").
+        return True
     texts = [content_terms(e.chunk.text) for e in evidence]
     n = len(texts)
     weight = {t: math.log(1 + n / (1 + sum(t in x for x in texts))) for t in question_terms}
