@@ -119,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     times: dict[str, list[float]] = {m: [] for m in modes}
     stages: dict[str, list[float]] = {}
     abstained = 0
+    answered: list[float] = []  # ask times of the questions that got an answer
     load_before = os.getloadavg()[0]
     names = list(modes)
     for r in range(args.repeat):
@@ -130,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
                 times[name].append((time.perf_counter() - t) * 1000)
                 if name.startswith("QAService.ask"):
                     abstained += out.abstained
+                    if not out.abstained:
+                        answered.append(times[name][-1])
                     for stage, ms in out.timings_ms.items():
                         stages.setdefault(stage, []).append(ms)
     load_after = os.getloadavg()[0]
@@ -144,6 +147,13 @@ def main(argv: list[str] | None = None) -> int:
                          "mean": statistics.fmean(xs)}
         print(f"{name:40} {summary[name]['p50']:8.1f} {summary[name]['p95']:8.1f} "
               f"{summary[name]['mean']:8.1f}")
+    if answered:
+        summary["ask, answered questions only"] = {
+            "p50": percentile(answered, 50), "p95": percentile(answered, 95),
+            "mean": statistics.fmean(answered)}
+        m = summary["ask, answered questions only"]
+        print(f"{'  of which answered (not abstained)':40} {m['p50']:8.1f} {m['p95']:8.1f} "
+              f"{m['mean']:8.1f}")
     print("ask stages (p50 ms): " + ", ".join(
         f"{s} {percentile(v, 50):.1f}" for s, v in stages.items()))
     base = summary[names[0]]["p50"]

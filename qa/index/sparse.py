@@ -31,6 +31,7 @@ class SparseIndex:
         from llama_index.retrievers.bm25 import BM25Retriever
 
         self.chunks = chunks
+        self.chunk_ids = frozenset(c.id for c in chunks)
         if retriever is None and chunks:
             nodes = [
                 TextNode(id_=c.id, text=embed_text(c), metadata={"i": n})
@@ -120,10 +121,12 @@ class SparseCache:
         self._current: tuple[str, SparseIndex] | None = None
         self._lock = threading.Lock()
 
-    def get(self) -> SparseIndex:
-        """The BM25 index for the store as it is now."""
+    def get(self, generation: int | None = None) -> SparseIndex:
+        """The BM25 index for the store as it is now (or at ``generation``, just read)."""
+        if generation is None:
+            generation = self.store.generation()
         # The collection's UUID changes on reset, so a cache never outlives the store it indexed.
-        gen = f"{self.store.manifest.id}-{self.store.generation()}"
+        gen = f"{self.store.manifest.id}-{generation}"
         cur = self._current
         if cur and cur[0] == gen:
             return cur[1]

@@ -154,6 +154,12 @@ class ChromaStore:
         meta.update(kw)
         self.manifest.modify(metadata=meta)
 
+    def state(self) -> tuple[int, bool]:
+        """(generation, dirty) as the store holds them now."""
+        with store_errors("reading the store state"):
+            s = self._state()
+        return s["generation"], s["dirty"]
+
     def generation(self) -> int:
         """Bumped by every sync that changed anything; caches key on it."""
         with store_errors("reading the store state"):
@@ -359,7 +365,8 @@ class ChromaStore:
         return ChromaVectorStore(chroma_collection=self.chunks)
 
     def dense(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]:
-        """Nearest chunks to ``query`` by cosine similarity, through llama-index's retriever."""
+        """Nearest chunks to ``query`` by cosine similarity, through llama-index's retriever;
+        any stored chunk, committed or not (``NewsIndex.dense`` keeps the committed ones)."""
         from llama_index.core import VectorStoreIndex
 
         if self._vector_index is None or self._vector_index[0] is not self.chunks:
@@ -376,7 +383,7 @@ class ChromaStore:
             # ChromaVectorStore reports exp(-cosine distance); undo it to get cosine similarity.
             sim = 1.0 + math.log(h.score) if h.score and h.score > 0 else -1.0
             out.append((chunk_from_record(h.node.node_id, h.node.get_content(), meta), sim))
-        return self.committed(out)
+        return out
 
 
 def _embed(embedder, texts: list[str]) -> list[list[float]]:
