@@ -19,6 +19,7 @@ from pydantic import PrivateAttr
 
 from .config import EmbeddingSettings
 from .errors import ConfigError
+from .lru import Recent
 
 MAX_TOKENS = 256
 MINILM_ID = "minilm-l6-int8"
@@ -45,6 +46,7 @@ class MiniLMEmbedding(BaseEmbedding):
     _tokenizer: Any = PrivateAttr()
     _single: Any = PrivateAttr()
     _pool: Any = PrivateAttr(default=None)
+    _recent: Any = PrivateAttr(default=None)  # text -> vector of the last single texts
 
     def __init__(self, batch_size: int = 8, threads: int = 0, **kwargs: Any) -> None:
         super().__init__(embed_batch_size=batch_size, threads=threads, **kwargs)
@@ -72,6 +74,7 @@ class MiniLMEmbedding(BaseEmbedding):
         tok.enable_truncation(MAX_TOKENS)
         tok.no_padding()
         self._tokenizer = tok
+        self._recent = Recent(256)
 
     @classmethod
     def class_name(cls) -> str:
@@ -89,6 +92,12 @@ class MiniLMEmbedding(BaseEmbedding):
         """Embeddings for ``texts`` in their order, computed in length-sorted batches."""
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
+        if len(texts) == 1:
+            # A question is embedded for dense retrieval, then again to rank contests and
+            # sentences: the second and third time come from here.
+            hit = self._recent.get(texts[0])
+            if hit is not None:
+                return hit[None, :].copy()
         encs = self._tokenizer.encode_batch(texts, add_special_tokens=True)
         order = sorted(range(len(texts)), key=lambda i: len(encs[i].ids))
         out = np.zeros((len(texts), 384), dtype=np.float32)
@@ -114,6 +123,7 @@ class MiniLMEmbedding(BaseEmbedding):
 
         if len(texts) == 1:
             run(batches[0], self._single)
+            self._recent.put(texts[0], out[0].copy())
         elif len(batches) == 1 or self._workers() == 1:
             for idx in batches:
                 run(idx)
@@ -121,6 +131,10 @@ class MiniLMEmbedding(BaseEmbedding):
             # onnxruntime releases the GIL while it runs, so batches proceed on separate cores.
             list(self._executor().map(run, batches))
         return out
+
+    def forget(self) -> None:
+        """Drops the vectors kept for recent single texts (benchmarks time cold questions)."""
+        self._recent = Recent(self._recent.size)
 
     def _workers(self) -> int:
         return self.threads or (os.cpu_count() or 1)

@@ -47,15 +47,37 @@ LEMMAS = {
 }
 
 
-def content_terms(text: str) -> set[str]:
-    """Stemmed, lower-cased content words (stop words dropped, common irregular forms merged)."""
-    words = [w.lower().strip("'’-") for w in _WORD.findall(text)]
-    words = [w.removesuffix("'s").removesuffix("’s") for w in words]
-    words = [LEMMAS.get(w, w) for w in words if w and w not in STOPWORDS]
-    return set(_stemmer().stemWords(words))
+@lru_cache(maxsize=16384)
+def content_terms(text: str) -> frozenset[str]:
+    """Stemmed, lower-cased content words (stop words dropped, common irregular forms merged).
+
+    Cached per text, and each word's term is kept (a vocabulary is finite): the floor stems the
+    ~40 candidates of every search, which cost ~3.5 ms of a question (bench/query.py)."""
+    terms = _TERMS
+    out = set()
+    for word in _WORD.findall(text):
+        term = terms.get(word)
+        if term is None:
+            term = _term(word)
+            if len(terms) > 200_000:
+                terms.clear()
+            terms[word] = term
+        if term:
+            out.add(term)
+    return frozenset(out)
 
 
-def overlap(question_terms: set[str], text: str) -> float:
+_TERMS: dict[str, str] = {}  # word as written -> its term ("" for a stop word)
+
+
+def _term(word: str) -> str:
+    w = word.lower().strip("'’-").removesuffix("'s").removesuffix("’s")
+    if not w or w in STOPWORDS:
+        return ""
+    return _stemmer().stemWord(LEMMAS.get(w, w))
+
+
+def overlap(question_terms: frozenset[str], text: str) -> float:
     """Share of the question's content terms that ``text`` contains."""
     if not question_terms:
         return 0.0
@@ -65,8 +87,7 @@ def overlap(question_terms: set[str], text: str) -> float:
 def retrieve(question: str, index: NewsIndex, cfg: RetrievalSettings,
              filters: Filters | None = None) -> list[Evidence]:
     """Up to ``cfg.top_k`` evidence chunks, best first; empty when nothing is relevant enough."""
-    dense = index.dense(question, cfg.dense_k, filters)
-    sparse = index.sparse(question, cfg.sparse_k, filters)
+    dense, sparse = index.candidates(question, cfg.dense_k, cfg.sparse_k, filters)
     fused: dict[str, dict] = {}
     for rank, (chunk, sim) in enumerate(dense, 1):
         e = fused.setdefault(chunk.id, {"chunk": chunk, "score": 0.0})
@@ -95,7 +116,7 @@ def retrieve(question: str, index: NewsIndex, cfg: RetrievalSettings,
     return out
 
 
-def relevant(hit: dict, terms: set[str], cfg: RetrievalSettings) -> bool:
+def relevant(hit: dict, terms: frozenset[str], cfg: RetrievalSettings) -> bool:
     """The relevance floor: a strong dense match, or a fair one that shares enough words."""
     sim = hit.get("dense_similarity")
     if sim is not None and sim >= cfg.strong_dense:

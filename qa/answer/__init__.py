@@ -46,11 +46,9 @@ class Pipeline:
         evidence = retrieve(standalone, self.index, self.settings.retrieval, filters)
         timings["retrieve"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
-        records = self.index.articles(e.chunk.article_id for e in evidence)
+        records = self.index.versions({e.chunk.article_id: e.chunk.content_hash for e in evidence})
         # Chunks whose article is not committed (a write cut short) are never evidence.
-        evidence = [e for e in evidence
-                    if e.chunk.article_id in records
-                    and records[e.chunk.article_id].content_hash == e.chunk.content_hash]
+        evidence = [e for e in evidence if e.chunk.article_id in records]
         contests = self._contests(standalone, evidence, records)
         timings["contests"] = (time.perf_counter() - t) * 1000
         return standalone, evidence, records, contests, timings

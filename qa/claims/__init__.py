@@ -12,13 +12,12 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import replace
 
 import numpy as np
 
 from ..domain import Article, Claim
+from ..lru import Recent
 from .contests import find_contests
 from .extract import extract
 from .prose import describe, unhedged
@@ -27,9 +26,7 @@ from .record import Record, decode, encode
 __all__ = ["annotate", "claims_of", "records_of", "find_contests", "describe", "unhedged",
            "with_vectors"]
 
-_CACHE: OrderedDict = OrderedDict()
-_CACHE_LOCK = threading.Lock()
-_CACHE_SIZE = 2048
+_CACHE = Recent(2048)  # (article ID, content hash, annotation hash) -> (records, complete)
 
 
 def annotate(article: Article, embedder=None) -> dict[str, str]:
@@ -85,20 +82,14 @@ def records_of(record, embedder=None) -> list[Record]:
     are computed with ``embedder`` when one is given."""
     raw = record.annotations.get("claims") or ""
     key = (record.article.id, record.content_hash, hash(raw))
-    with _CACHE_LOCK:
-        hit = _CACHE.get(key)
-        if hit is not None:
-            _CACHE.move_to_end(key)
+    hit = _CACHE.get(key)
     if hit is None or (embedder is not None and hit[1] is False):
         recs = hit[0] if hit is not None else decode(raw, record.article)
         complete = all(r.vec is not None for r in recs if _contestable(r))
         if embedder is not None and not complete:
             recs, complete = with_vectors(recs, embedder), True
         hit = (recs, complete)
-        with _CACHE_LOCK:
-            _CACHE[key] = hit
-            while len(_CACHE) > _CACHE_SIZE:
-                _CACHE.popitem(last=False)
+        _CACHE.put(key, hit)
     return hit[0]
 
 

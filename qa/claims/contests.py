@@ -14,12 +14,12 @@ Sentence vectors come from ingest, so this is numpy over a few hundred claims.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 
 import numpy as np
 
 from ..domain import Contest, Evidence
+from ..lru import Recent
 from .denials import denials
 from .figures import dates, numbers
 from .groups import Found, unit
@@ -68,27 +68,21 @@ def _relevance(qv: np.ndarray, f: Found) -> float:
     return max(topic, core)
 
 
-_BUILT: OrderedDict = OrderedDict()
-_BUILT_LOCK = threading.Lock()
+_BUILT = Recent(256)  # article versions -> contests among them
 
 
 def _among_articles(key: tuple, records: dict, embedder) -> list[Found]:
     """Contests among a set of articles, built once per set of article versions."""
     from . import records_of
 
-    with _BUILT_LOCK:
-        hit = _BUILT.get(key)
-        if hit is not None:
-            _BUILT.move_to_end(key)
-            return hit
+    hit = _BUILT.get(key)
+    if hit is not None:
+        return hit
     recs: list[Record] = []
     for aid, _ in key:
         recs += records_of(records[aid], embedder)
     found = _build(unify(recs))
-    with _BUILT_LOCK:
-        _BUILT[key] = found
-        while len(_BUILT) > 256:
-            _BUILT.popitem(last=False)
+    _BUILT.put(key, found)
     return found
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from functools import lru_cache
 
 from .record import ANY_REPORT, Record, with_side
 from .speakers import acronym
@@ -33,18 +34,26 @@ def _demonym(a: str, b: str) -> bool:
     return b.startswith(stem) and b[len(stem):] in ("n", "an", "ian", "ese", "i", "ish", "s")
 
 
+@lru_cache(maxsize=16384)
+def _features(label: str) -> tuple:
+    """What ``same_side`` compares, computed once per label: the label flattened, its
+    acronyms, and its core words (all, and those distinctive enough to identify it)."""
+    core = _core(label)
+    return (label.lower().replace(".", ""), acronym(label), acronym(" ".join(core).title()),
+            len(core), frozenset(core), frozenset(w for w in core if w not in _COMMON))
+
+
 def same_side(a: str, b: str) -> bool:
     """Two side labels name one organisation (acronym, demonym, or one's distinctive words
     within the other's)."""
-    if a.lower().replace(".", "") == b.lower().replace(".", "") or _demonym(a, b):
+    flat_a, acr_a, core_acr_a, n_a, words_a, distinct_a = _features(a)
+    flat_b, acr_b, core_acr_b, n_b, words_b, distinct_b = _features(b)
+    if flat_a == flat_b or _demonym(a, b):
         return True
-    if acronym(a) == b or acronym(b) == a or acronym(" ".join(_core(a)).title()) == b \
-            or acronym(" ".join(_core(b)).title()) == a:
+    if acr_a == b or acr_b == a or core_acr_a == b or core_acr_b == a:
         return True
-    ca, cb = _core(a), _core(b)
-    short, long_ = (ca, cb) if len(ca) <= len(cb) else (cb, ca)
-    distinct = [w for w in short if w not in _COMMON]
-    return bool(distinct) and set(distinct) <= set(long_)
+    distinct, other = (distinct_a, words_b) if n_a <= n_b else (distinct_b, words_a)
+    return bool(distinct) and distinct <= other
 
 
 def _proper(label: str) -> bool:
