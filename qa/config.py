@@ -196,6 +196,12 @@ class Settings(BaseSettings):
     engine: Literal["extractive", "llm"] = Field(
         "extractive", description="Answer engine: 'extractive' (no LLM) or 'llm'."
     )
+    claims: bool = Field(
+        True,
+        description="Find attributed claims at ingest (a spaCy parse and claim vectors, about as "
+        "much CPU as embedding the article's chunks). Off for a fast bulk import: those articles "
+        "show no contests until an ingest with claims on adds them, without re-embedding.",
+    )
     store: StoreSettings = Field(default_factory=StoreSettings)
     chunking: ChunkSettings = Field(default_factory=ChunkSettings)
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
@@ -204,6 +210,10 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
+
+    def with_claims(self, on: bool) -> "Settings":
+        """A copy with claims annotation at ingest on or off (``ingest.py --no-claims``)."""
+        return self.model_copy(update={"claims": on})
 
     def with_store(self, data_dir: Path | None = None, chroma_url: str | None = None) -> "Settings":
         """A copy with the store moved (used by ``--data-dir`` flags at the edges)."""

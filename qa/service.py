@@ -41,6 +41,8 @@ class QAService:
 
     def _annotator(self):
         """What is computed per article at ingest and stored with it (attributed claims)."""
+        if not self.settings.claims:
+            return None
         try:
             from .claims import annotate
         except ImportError:

@@ -132,3 +132,33 @@ def test_cli_refuses_missing_paths(tmp_path):
     out = subprocess.run([sys.executable, str(ROOT / "ingest.py"), "--data-dir", str(tmp_path),
                           str(tmp_path / "nope")], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 2 and "no such file or folder" in out.stderr
+
+
+def test_an_import_without_claims_gains_them_later_without_reembedding(
+        make_service, make_settings, seed_copy, monkeypatch):
+    fast = make_service(make_settings().with_claims(False))
+    first = fast.ingest([seed_copy])
+    assert first.added == 5 and first.chunks > 0
+    assert all(not r.annotations for r in fast.index.articles(SEED_IDS).values())
+    question = "How many Taliban fighters were killed in Panjshir?"
+    assert fast.ask(question).contested == ()  # no claims, so no contest to show
+    before = chunk_ids_by_article(fast)
+
+    full = make_service(make_settings())  # same store, claims on (the default)
+    calls = []
+    cls = type(full.index.embedder)
+    original = cls.embed
+    monkeypatch.setattr(cls, "embed", lambda self, texts: calls.append(texts) or original(self, texts))
+    again = full.ingest([seed_copy])
+    assert (again.added, again.updated, again.unchanged, again.chunks) == (0, 5, 0, 0)
+    assert chunk_ids_by_article(full) == before
+    # Embedding here is of claim sentences, never of the stored chunks.
+    from qa.index.store import embed_text
+
+    chunk_texts = {embed_text(c) for c in full.index.sparse_cache.get().chunks}
+    assert calls and not any(t in chunk_texts for batch in calls for t in batch)
+    assert all("claims" in r.annotations for r in full.index.articles(SEED_IDS).values())
+    # The running service that answered before the backfill now finds the contest too.
+    kinds = {k.kind for k in fast.ask(question).contested}
+    assert "numbers" in kinds
+    assert full.ingest([seed_copy]).unchanged == 5  # and a third run has nothing to do

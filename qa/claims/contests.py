@@ -38,7 +38,10 @@ def find_contests(question: str, evidence: list[Evidence], records: dict, embedd
     ids = list(dict.fromkeys(e.chunk.article_id for e in evidence if e.chunk.article_id in records))
     if not ids:
         return []
-    found = _among_articles(tuple((aid, records[aid].content_hash) for aid in sorted(ids)),
+    # Keyed by version and annotation: an unchanged article can gain claims later.
+    found = _among_articles(tuple((aid, records[aid].content_hash,
+                                   hash(records[aid].annotations.get("claims")))
+                                  for aid in sorted(ids)),
                             {aid: records[aid] for aid in ids}, embedder)
     if not found:
         return []
@@ -79,7 +82,7 @@ def _among_articles(key: tuple, records: dict, embedder) -> list[Found]:
     if hit is not None:
         return hit
     recs: list[Record] = []
-    for aid, _ in key:
+    for aid, *_ in key:
         recs += records_of(records[aid], embedder)
     found = _build(unify(recs))
     _BUILT.put(key, found)

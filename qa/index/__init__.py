@@ -35,6 +35,7 @@ class NewsIndex:
                                  embedder_id or "custom", client=client)
         self.sparse_cache = SparseCache(self.store, settings.store.data_dir)
         self._recent = Recent(256)  # (article ID, content hash) -> ArticleRecord
+        self._recent_generation: int | None = None  # the store generation they were read at
 
     @property
     def name(self) -> str:
@@ -63,6 +64,10 @@ class NewsIndex:
         look at the store's state; chunks of committed article versions only."""
         before = self.store.state()
         table = self.sparse_cache.get(generation=before[0])
+        if self._recent_generation != before[0]:
+            # A sync may have re-annotated an unchanged version (claims added after an import
+            # without them): records kept from an older generation may lack them.
+            self._recent, self._recent_generation = Recent(self._recent.size), before[0]
         # A chunk's ID carries its article's content hash, so the BM25 table of any generation
         # holds the right text for every ID it knows; Chroma returns only IDs and distances.
         dense = self.store.dense(query, dense_k, filters, known=table.by_id) if dense_k else []

@@ -172,10 +172,15 @@ class ChromaStore:
     # --- reads -------------------------------------------------------------------------------
     def manifest_hashes(self) -> dict[str, str]:
         """article_id -> content hash for every committed article."""
-        out: dict[str, str] = {}
+        return {i: h for i, (h, _) in self.manifest_entries().items()}
+
+    def manifest_entries(self) -> dict[str, tuple[str, bool]]:
+        """article_id -> (content hash, annotated at ingest) for every committed article."""
+        out: dict[str, tuple[str, bool]] = {}
         with store_errors("reading the manifest"):
             for ids, metas, _ in self._pages(self.manifest, ["metadatas"]):
-                out.update((i, m["content_hash"]) for i, m in zip(ids, metas))
+                out.update((i, (m["content_hash"], any(k.startswith("ann_") for k in m)))
+                           for i, m in zip(ids, metas))
         return out
 
     def _pages(self, col, include: list[str], where: dict | None = None):
@@ -264,10 +269,15 @@ class ChromaStore:
                 incoming[it.id] = it
         with store_errors("syncing"):
             state = self._state()
-            known = self.manifest_hashes()
+            entries = self.manifest_entries()
+            known = {i: h for i, (h, _) in entries.items()}
             todo = [a for a in incoming.values() if known.get(a.id) != a.content_hash]
+            # Unchanged articles stored without annotations (an import with claims off) get
+            # them now, without re-embedding.
+            backfill = [a for a in incoming.values()
+                        if annotate is not None and entries.get(a.id) == (a.content_hash, False)]
             gone = [i for i in known if i not in incoming] if prune else []
-            if not todo and not gone and not state["dirty"]:
+            if not todo and not backfill and not gone and not state["dirty"]:
                 return IngestSummary(unchanged=len(incoming), skipped=tuple(skipped),
                                      seconds=time.perf_counter() - t0)
             self._set_state(dirty=True, generation=state["generation"])
@@ -282,7 +292,11 @@ class ChromaStore:
                     added += a.id not in known
                     updated += a.id in known
                 if progress:
-                    progress(min(b + step, len(todo)), len(todo))
+                    progress(min(b + step, len(todo)), len(todo) + len(backfill))
+            for b in range(0, len(backfill), step):
+                self._annotate_only(backfill[b : b + step], annotate)
+                if progress:
+                    progress(len(todo) + min(b + step, len(backfill)), len(todo) + len(backfill))
             if gone:
                 for b in range(0, len(gone), 500):
                     part = gone[b : b + 500]
@@ -290,7 +304,8 @@ class ChromaStore:
                     self.manifest.delete(ids=part)
             self._set_state(dirty=False, generation=state["generation"] + 1)
         return IngestSummary(
-            added=added, updated=updated, unchanged=len(incoming) - len(todo), removed=len(gone),
+            added=added, updated=updated + len(backfill),
+            unchanged=len(incoming) - len(todo) - len(backfill), removed=len(gone),
             skipped=tuple(skipped), chunks=n_chunks, seconds=time.perf_counter() - t0,
         )
 
@@ -326,6 +341,16 @@ class ChromaStore:
                 where={"$and": [{"article_id": a.id}, {"content_hash": {"$ne": a.content_hash}}]}
             )
         return len(flat)
+
+    def _annotate_only(self, batch: list[Article], annotate: Annotator) -> None:
+        """Adds annotations to committed, unchanged articles; their chunks stay as they are."""
+        got = self.manifest.get(ids=[a.id for a in batch], include=["metadatas"])
+        n_chunks = {i: int(m.get("n_chunks", 0)) for i, m in zip(got["ids"], got["metadatas"])}
+        batch = [a for a in batch if a.id in n_chunks]
+        self.manifest.update(
+            ids=[a.id for a in batch],
+            metadatas=[_article_metadata(a, n_chunks[a.id], annotate(a)) for a in batch],
+        )
 
     def _sweep(self) -> None:
         """After a run that died: drop chunks that no committed article owns."""
