@@ -205,9 +205,14 @@ def test_tulsa_rally_attendance_differs_across_outlets(make_service):
     contest = one(contests_for(svc, "How many people attended Trump's rally in Tulsa?"), "numbers")
     assert contest.topic == "how many people attended"
     by_figure = {s.position: articles_of(s) for s in contest.sides}
-    # The Hill and Yahoo (Tulsa fire department count) against The Epoch Times (campaign count).
-    assert by_figure == {"fewer than 6,200": {TULSA[0], TULSA[2]}, "some 12,000": {TULSA[1]}}
-    assert {c.speaker for c in contest.sides[1].claims} == {"The Epoch Times"}
+    # The Hill and Yahoo (the Tulsa fire department's count) against the campaign's count, given
+    # by The Epoch Times as "some 12,000 attended" and by The Hill as a campaign official's
+    # "12,000 people went through metal detectors" (the same figure in other words).
+    assert by_figure == {"fewer than 6,200": {TULSA[0], TULSA[2]},
+                         "some 12,000": {TULSA[0], TULSA[1]}}
+    assert "the Tulsa Fire Department" in {c.speaker for c in contest.sides[0].claims}
+    assert {c.speaker for c in contest.sides[1].claims} == {"a Trump campaign official",
+                                                          "The Epoch Times"}
     assert_exact_and_ordered(svc, contest)
 
 

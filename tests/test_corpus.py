@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from qa.corpus import read_file, read_paths
+from qa.corpus import read_file, read_paths, remove_debris
 from qa.domain import Article, Skipped
 
 from .conftest import SEEDS
@@ -145,3 +145,37 @@ def test_hidden_and_unknown_files_are_ignored(tmp_path):
     (tmp_path / "notes.pdf").write_bytes(b"%PDF")
     (tmp_path / "ok.md").write_text("# T\n\nBody.")
     assert [g.id for g in read_paths([tmp_path])] == ["ok"]
+
+
+@pytest.mark.parametrize(
+    "scraped, clean",
+    [
+        # The Hill's link cards: full name run into related headlines, then MORE.
+        ("Fewer than 6,200 people attended President Trump Donald John TrumpLincoln Project "
+         "launches new ad hitting Trump over rally turnout Bolton says he hopes history will "
+         "remember Trump 'as a one-term president' MORE's campaign rally in Tulsa.",
+         "Fewer than 6,200 people attended President Trump's campaign rally in Tulsa."),
+        ("said Senate Majority Leader Mitch McConnell Addison (Mitch) Mitchell McConnellGOP "
+         "senators balk at lengthy impeachment trial MORE (R-Ky.) on Monday.",
+         "said Senate Majority Leader Mitch McConnell (R-Ky.) on Monday."),
+        ("Justice Neil Gorsuch Neil GorsuchMcConnell protege emerges as Kentucky's next rising "
+         "star MORE, a Trump appointee, wrote", "Justice Neil Gorsuch, a Trump appointee, wrote"),
+        ("former Vice President Joe Biden Joe Biden Parnas: U.S. ambassador to Ukraine removed "
+         "MORE, the front-runner", "former Vice President Joe Biden, the front-runner"),
+        # Not cards: kept as written.
+        ("We watched it on YouTube at McDonald's. LEARN MORE",
+         "We watched it on YouTube at McDonald's. LEARN MORE"),
+        ("MORE FROM John Nichols", "MORE FROM John Nichols"),
+    ],
+)
+def test_inline_link_cards_are_removed(scraped, clean):
+    assert remove_debris(scraped) == clean
+
+
+def test_a_jsonl_record_loses_its_link_cards(tmp_path):
+    rec = {"id": "hill-1", "title": "Rally", "text": "It was President Trump Donald John "
+           "TrumpSessions says he still supports Trump MORE's effort to win."}
+    f = tmp_path / "a.jsonl"
+    f.write_text(json.dumps(rec) + "\n")
+    (art,) = list(read_paths([f]))
+    assert art.text == "It was President Trump's effort to win."

@@ -82,8 +82,11 @@ def numbers(recs: list[Record]) -> list[Found]:
         if len(positions) < 2 or len(exact) < 2:
             continue  # "hundreds of thousands" against "thousands" is no disagreement
         sides = []
+        members = set(group)
         for pos in sorted(positions, key=lambda p: min(qs[group[k]][1].lo for k in p)):
             items = [qs[group[k]] for k in pos]
+            others = [qs[k] for k in group if k not in {group[m] for m in pos}]
+            items += _seconding(qs, recs, items, others, members)
             label = max((q.text for _, q in items), key=len)
             if label[:1].isupper() and label.split()[0][1:].islower():
                 label = label[:1].lower() + label[1:]  # "Dozens" opening a sentence
@@ -95,6 +98,33 @@ def numbers(recs: list[Record]) -> list[Found]:
         cvecs = np.stack([recs[i].vec for i in dict.fromkeys(qs[k][0] for k in group)])
         out.append(Found(Contest(topic=topic, sides=tuple(sides), kind="numbers"),
                           cvecs.mean(axis=0), cvecs))
+    return out
+
+
+def _seconding(qs: list, recs: list[Record], items: list, others: list, members: set[int]) -> list:
+    """Exact figures outside the group that fall within a side's figure, for the same count in
+    other words ("12,000 people went through metal detectors" beside "some 12,000 people
+    attended"), and within no other side's: they join that side, so every article and speaker
+    that gives the figure is on it."""
+    out = []
+    for k, (j, qb) in enumerate(qs):
+        if k in members or is_vague(qb.text) or qb.lo != qb.hi:
+            continue
+        if any(_overlap(qb, q) for _, q in others):
+            continue
+        rb = recs[j]
+        for i, qa in items:
+            ra = recs[i]
+            if not qa.lo <= qb.lo <= qa.hi or i == j:
+                continue
+            if qa.noun != qb.noun and float(qa.vec @ qb.vec) < SIM_COUNTED:
+                continue
+            if _different_days(qa, ra, qb, rb) or _different_places(qa, qb):
+                continue
+            if float(ra.vec @ rb.vec) >= SIM_EVENT:
+                out.append((j, qb))
+                members.add(k)
+                break
     return out
 
 
