@@ -126,6 +126,26 @@ def asks_for(question: str) -> set[str]:
     return kinds
 
 
+_EVENT_VERB = re.compile(r"\bhow many\b(?:\s+[\w'’-]+){1,4}?\s+(?:(?:were|was|are|is|been|got)\s+)?"
+                         r"([a-z]+(?:ed|en)|went|lost|spent|sent|left|fought|caught|shot|held|"
+                         r"took|fled|won|hit)\b", re.I)
+
+
+def _other_event(question: str, contest: Contest) -> bool:
+    """Whether a "how many" question names what happened ("how many children were moved out")
+    and a figure contest counts something else happening ("children killed")."""
+    if contest.kind != "numbers":
+        return False
+    m = _EVENT_VERB.search(question)
+    if not m:
+        return False  # "how big was the crowd": no event named
+    said = set(content_terms(contest.topic))
+    for side in contest.sides:
+        for claim in side.claims:
+            said |= content_terms(claim.quote)
+    return not content_terms(m.group(1)) <= said
+
+
 def about(question_terms: set[str], contest: Contest, evidence: list[Evidence],
           threshold: float, question: str = "") -> bool:
     """Whether a question touches a contest: the contested point names most of what the question
@@ -136,7 +156,7 @@ def about(question_terms: set[str], contest: Contest, evidence: list[Evidence],
     always among them.)"""
     if not question_terms:
         return False
-    if contest.kind in asks_for(question):
+    if contest.kind in asks_for(question) and not _other_event(question, contest):
         # A figure or date contest answers a "how many"/"when" question on the same event; the
         # claims module has already judged the event by meaning, and the words may not match
         # ("how big was the crowd" / "how many people attended").

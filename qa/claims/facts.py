@@ -88,6 +88,10 @@ def _verbs_of(tok) -> list:
     head = tok.head
     if tok.dep_ == "pobj" and head.dep_ == "agent":
         head = head.head
+    if tok.dep_ == "pobj" and head.dep_ == "prep" and head.head.pos_ == "NOUN" \
+            and head.head.dep_ == "pobj" and head.head.head.dep_ == "prep":
+        # "crawled into a hole with two children": the parser hangs "with" on the noun
+        head = head.head.head.head
     if head.pos_ not in ("VERB", "AUX") or tok.dep_ not in ("nsubj", "nsubjpass", "dobj", "pobj", "agent"):
         return []
     out = [head]
@@ -95,6 +99,10 @@ def _verbs_of(tok) -> list:
         out.append(head.head)  # "were trapped ..., all the attackers were killed"
     out += [c for c in head.children if c.dep_ == "conj" and c.pos_ == "VERB"]
     out += [c for v in list(out) for c in v.children if c.dep_ == "conj" and c.pos_ == "VERB" and c not in out]
+    # "detonated his vest, killing all of them": what the act did to them
+    out += [c for v in list(out) for c in v.children
+            if c.dep_ == "advcl" and c.tag_ == "VBG" and c not in out
+            and any(g.dep_ == "dobj" for g in c.children)]
     return out
 
 
@@ -153,7 +161,8 @@ def quantities(span, ctx: ArticleContext, year_hint: str | None = None) -> list[
         mods = [c for c in noun.children if c.dep_ in ("compound", "amod") and c.i < noun.i]
         words = [t.text if t.pos_ == "PROPN" else t.lower_ for t in [*mods, noun]]
         passive = any(c.dep_ == "auxpass" for c in verbs[0].children)
-        vtext = " or ".join(dict.fromkeys(v.lower_ for v in verbs[:3]))
+        shown = [v for v in verbs if not (v.dep_ == "advcl" and v.tag_ == "VBG")] or verbs
+        vtext = " or ".join(dict.fromkeys(v.lower_ for v in shown[:3]))
         phrase = " ".join(words) + (" were " if passive else " ") + vtext
         out.append(Quantity(text=text, lo=rng[0], hi=rng[1], noun=noun.lemma_.lower(),
                             verbs=tuple(sorted({v.lemma_.lower() for v in verbs})), phrase=phrase,
