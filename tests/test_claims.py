@@ -129,6 +129,7 @@ def test_sides_are_one_name_across_articles(seed_articles):
     ("NRF", NRF, True), ("Resistance Front", NRF, True), ("Resistance movement", NRF, True),
     ("National Resistance Front of Afghanistan", NRF, True), ("Afghanistan", "National Resistance Front of Afghanistan", False),
     ("Islamic State", "State Department", False), ("Taliban", "Geo TV", False),
+    ("Reporters", "R", False),  # a one-letter acronym (a party's "(R)") names no side
 ])
 def test_side_names(a, b, same):
     assert same_side(a, b) is same
@@ -168,6 +169,29 @@ WRITTEN_STATEMENTS = [
                          ids=[r[0][:30] for r in WRITTEN_STATEMENTS])
 def test_written_statement_is_attributed(written_claims, content, speaker, side, stance, affiliation):
     c = _find(written_claims, content)
+    assert (c.speaker, c.side, c.stance, c.affiliation) == (speaker, side, stance, affiliation)
+
+
+WRITTEN_2 = """House Republican leader Kevin McCarthy said the inquiry was unfair.
+
+Another Republican, Sen. Lindsey Graham, defended the president's word choice as "accurate." He told reporters that the investigation is a sham.
+
+"So yeah," Graham said, "this is a lynching in every sense."
+
+White House spokesman Hogan Gidley denied that the president compared himself to lynching victims."""
+
+
+@pytest.mark.parametrize("content,speaker,side,stance,affiliation", [
+    # "He" is the person the sentence before was about, not the last one quoted (McCarthy).
+    ("the investigation is a sham", "Lindsey Graham", "Lindsey Graham", "asserts", None),
+    # A tag between two quotations ('"...," Graham said, "..."') names who speaks.
+    ("So yeah", "Lindsey Graham", "Lindsey Graham", "asserts", None),
+    # The whole compound names the side: "White House", not "House".
+    ("the president compared himself", "Hogan Gidley", "White House", "denies", "White House"),
+], ids=["pronoun after a non-report", "tag between quotes", "compound affiliation"])
+def test_written_statement_2_is_attributed(content, speaker, side, stance, affiliation):
+    art = Article(id="w2", text=WRITTEN_2, title="Word", date="2019-10-22", source="Daily Test")
+    c = _find(claims_of(ArticleRecord(art, art.content_hash, 0, annotate(art))), content)
     assert (c.speaker, c.side, c.stance, c.affiliation) == (speaker, side, stance, affiliation)
 
 

@@ -38,6 +38,8 @@ def extract(article: Article) -> list[Record]:
             for x in f:
                 if not x.embedded:
                     ctx.remember(x.sp)
+            if not f:
+                _mention(sent, ctx)
             found.append(f)
         whole_quote = bool(quotes) and quotes[0][0] <= 1 and quotes[-1][1] >= len(ptxt.rstrip()) - 1
         prev_dates = None
@@ -72,6 +74,20 @@ def extract(article: Article) -> list[Record]:
         if not quotes:
             last_quote_speaker = None
     return [_known_side(r, ctx) for r in out[:MAX_CLAIMS]]
+
+
+def _mention(sent, ctx: ArticleContext) -> None:
+    """A person who is the subject of a sentence that reports nothing ("Sen. Lindsey Graham
+    defended the president's word choice") is who a following "he told reporters" means."""
+    from .speakers import speaker
+
+    subj = next((c for c in sent.root.children if c.dep_ == "nsubj"), None)
+    if subj is not None and subj.ent_type_ != "PERSON":  # "Another Republican, Sen. X, ..."
+        subj = next((c for c in subj.children if c.dep_ == "appos" and c.ent_type_ == "PERSON"), subj)
+    if subj is not None and subj.pos_ == "PROPN" and subj.ent_type_ == "PERSON":
+        sp = speaker([subj], ctx)
+        if sp is not None and sp.person:
+            ctx.mentioned(sp)
 
 
 def _known_side(r: Record, ctx: ArticleContext) -> Record:

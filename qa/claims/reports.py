@@ -93,6 +93,10 @@ def _content(verb) -> tuple[object, list] | None:
     if not comps:
         comps = [c for c in verb.children if c.dep_ == "dobj"
                  and (verb.lemma_ in DENY | DISPUTE or c.lemma_.lower() in CLAIM_NOUNS)]
+    if not comps and verb.dep_ == "parataxis" and verb.head.pos_ in ("VERB", "AUX"):
+        # '"So yeah," Graham said, "this is ..."': the tag hangs from what was said
+        inner = {t.i for t in verb.subtree}
+        return verb.head, [t for t in verb.head.subtree if t.i not in inner and not t.is_punct]
     if not comps:
         return None
     root = max(comps, key=lambda c: len(list(c.subtree)))

@@ -50,7 +50,8 @@ def same_side(a: str, b: str) -> bool:
     flat_b, acr_b, core_acr_b, n_b, words_b, distinct_b = _features(b)
     if flat_a == flat_b or _demonym(a, b):
         return True
-    if acr_a == b or acr_b == a or core_acr_a == b or core_acr_b == a:
+    # An acronym of one letter ("R" from "Reporters", or a party's "(R)") names nothing.
+    if any(len(x) > 1 and x == y for x, y in ((acr_a, b), (acr_b, a), (core_acr_a, b), (core_acr_b, a))):
         return True
     distinct, other = (distinct_a, words_b) if n_a <= n_b else (distinct_b, words_a)
     return bool(distinct) and distinct <= other

@@ -106,6 +106,14 @@ class ArticleContext:
     def uses_the(self, side: str) -> bool:
         return self.the[side] * 2 > self.orgs[side] if self.orgs[side] else False
 
+    def mentioned(self, sp: Speaker) -> None:
+        """``sp`` was the subject of a sentence that reports nothing: a later "he" is them."""
+        self.last_person = sp
+        surname = sp.name.split()[-1].lower()
+        known = self.persons.get(surname)
+        if known is None or (known.side == known.name and sp.side != sp.name):
+            self.persons[surname] = sp
+
     def remember(self, sp: Speaker) -> None:
         self.last = sp
         if sp.role:
@@ -237,7 +245,7 @@ def _affiliation(tok) -> list:
     for c in tok.children:
         if c.dep_ == "compound" and (c.ent_type_ in ("ORG", "GPE", "NORP") or c.text.isupper()) \
                 and c.pos_ == "PROPN":
-            return [c]
+            return list(c.subtree)  # "White House spokesman": "White House", not "House"
         if c.dep_ == "amod" and c.ent_type_ in ("NORP", "GPE"):
             return [c]
     for c in tok.children:
