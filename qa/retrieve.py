@@ -47,6 +47,20 @@ LEMMAS = {
 }
 
 
+#: How articles name a role a question asks about with a verb ("who speaks for the Taliban" is
+#: answered by "Taliban spokesman Zabihullah Mujahid"): added to the BM25 query only.
+_ROLE_WORDS = {
+    "speak": "spokesman spokeswoman spokesperson", "speaks": "spokesman spokeswoman spokesperson",
+    "lead": "leader", "leads": "leader",
+}
+
+
+def expanded(question: str) -> str:
+    """The question with the nouns articles use for the roles its verbs ask about."""
+    extra = [_ROLE_WORDS[w.lower()] for w in _WORD.findall(question) if w.lower() in _ROLE_WORDS]
+    return " ".join([question, *dict.fromkeys(extra)])
+
+
 @lru_cache(maxsize=16384)
 def content_terms(text: str) -> frozenset[str]:
     """Stemmed, lower-cased content words (stop words dropped, common irregular forms merged).
@@ -87,7 +101,8 @@ def overlap(question_terms: frozenset[str], text: str) -> float:
 def retrieve(question: str, index: NewsIndex, cfg: RetrievalSettings,
              filters: Filters | None = None) -> list[Evidence]:
     """Up to ``cfg.top_k`` evidence chunks, best first; empty when nothing is relevant enough."""
-    dense, sparse = index.candidates(question, cfg.dense_k, cfg.sparse_k, filters)
+    dense, sparse = index.candidates(question, cfg.dense_k, cfg.sparse_k, filters,
+                                     sparse_query=expanded(question))
     fused: dict[str, dict] = {}
     for rank, (chunk, sim) in enumerate(dense, 1):
         e = fused.setdefault(chunk.id, {"chunk": chunk, "score": 0.0})

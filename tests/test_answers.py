@@ -26,6 +26,9 @@ FACTS = [
     ("Who survived the suicide attack that killed Ahmad Shah Massoud in 2001?", {"003_b50cd088e71c6203"}, ["Dashti"]),
     ("What conditions did Ahmad Massoud set for peace talks?", {"002_dc1ae020b261a8f8"}, ["withdraw"]),
     ("When did Russia's Supreme Court declare the Taliban a terrorist organization?", {"001_1534f80bc8e5ddb2"}, ["2003"]),
+    # Answered by "a spokesperson for the militant group", not by the resistance's spokesman,
+    # whose sentences share both of the question's words.
+    ("Who speaks for the Taliban?", {"003_b50cd088e71c6203", "004_ccca31a72ddb13aa"}, ["Zabihullah Mujahid"]),
 ]
 
 OUTSIDE = [
@@ -198,3 +201,11 @@ def test_a_figure_contest_answers_a_quantity_question_in_other_words():
     assert about(content_terms(q), k, [], 0.5, q)
     denial = Contest(topic="how many people attended", kind="denial", sides=k.sides)
     assert not about(content_terms(q), denial, [], 0.5, q)
+
+
+def test_a_role_question_is_answered_by_that_sides_spokesman(seed_service):
+    # Fahim Dashti, "spokesman for the resistance movement", appears in sentences that also
+    # name the Taliban; the claims module knows whose spokesman he is.
+    ans = seed_service.ask("Who speaks for the Taliban?")
+    assert "Zabihullah Mujahid" in ans.text.split("[")[0], ans.text
+    assert "Dashti" not in ans.text, ans.text

@@ -65,6 +65,7 @@ class ExtractiveEngine:
         if not cands or not qterms:
             return abstention(question)
         self._score(question, qterms, cands, evidence)
+        _weigh_roles(question, qterms, cands, records)
         chosen = self._select(cands)
         if not chosen:
             # A contest alone is no answer: the evidence must also speak to the question.
@@ -163,6 +164,43 @@ class ExtractiveEngine:
             if len(chosen) < self.cfg.max_sentences:
                 chosen.append(c)
         return chosen
+
+
+#: Who-questions about a role ("who speaks for X", "X's spokesman", "who leads X"), and the words
+#: that name the role in a sentence.
+_ROLE_FAMILIES = (
+    (frozenset({"speak"}), re.compile(r"\bspokes(?:man|men|woman|women|person|people)\b", re.I)),
+    (frozenset({"lead"}), re.compile(r"\b(?:leader|leads|led|heads?|chief|commander)\b", re.I)),
+)
+
+
+def _weigh_roles(question: str, qterms: frozenset[str], cands: list[_Candidate],
+                 records: dict[str, ArticleRecord]) -> None:
+    """For "who speaks for the Taliban", a sentence naming a spokesman whose claim the claims
+    module gives to the Taliban goes up, and one naming a spokesman of another side goes down:
+    "Fahim Dashti, spokesman for the resistance movement, ... the Taliban" shares every word of
+    the question and answers none of it."""
+    if not re.match(r"\s*(?:who|which)\b", question, re.I):
+        return
+    family = next((rx for words, rx in _ROLE_FAMILIES if words & qterms), None)
+    if family is None:
+        return
+    org_terms = qterms - {"speak", "lead"}
+    if not org_terms:
+        return
+    try:
+        from ..claims import claims_of
+    except ImportError:
+        return
+    for c in cands:
+        if c.score <= 0 or not family.search(c.text):
+            continue
+        sides = {cl.side for cl in claims_of(records[c.article_id])
+                 if cl.attributed and cl.start < c.end and c.start < cl.end}
+        if any(content_terms(side) & org_terms for side in sides):
+            c.score += 0.3
+        elif sides:
+            c.score -= 0.2
 
 
 def _voiced(c: _Candidate, records: dict[str, ArticleRecord], contests: list[Contest]) -> str:

@@ -58,10 +58,12 @@ class NewsIndex:
         """(chunk, BM25 score), best first; chunks of committed article versions only."""
         return self.candidates(query, 0, k, filters)[1]
 
-    def candidates(self, query: str, dense_k: int, sparse_k: int, filters: Filters | None = None
+    def candidates(self, query: str, dense_k: int, sparse_k: int, filters: Filters | None = None,
+                   sparse_query: str | None = None
                    ) -> tuple[list[tuple[Chunk, float]], list[tuple[Chunk, float]]]:
-        """The dense and the sparse hits of one search (either ``k`` may be 0), read under one
-        look at the store's state; chunks of committed article versions only."""
+        """The dense and the sparse hits of one search (either ``k`` may be 0; BM25 searches
+        ``sparse_query`` when given), read under one look at the store's state; chunks of
+        committed article versions only."""
         before = self.store.state()
         table = self.sparse_cache.get(generation=before[0])
         if self._recent_generation != before[0]:
@@ -71,7 +73,7 @@ class NewsIndex:
         # A chunk's ID carries its article's content hash, so the BM25 table of any generation
         # holds the right text for every ID it knows; Chroma returns only IDs and distances.
         dense = self.store.dense(query, dense_k, filters, known=table.by_id) if dense_k else []
-        sparse = table.search(query, sparse_k, filters) if sparse_k else []
+        sparse = table.search(sparse_query or query, sparse_k, filters) if sparse_k else []
         # A sync marks the store dirty before its first write and clean again only under a new
         # generation, so a BM25 index of a clean generation holds exactly its committed chunks.
         # When the store was clean before the search and is unchanged after it, that set
