@@ -25,6 +25,8 @@ def _who(c: Claim) -> str:
         return c.speaker if c.speaker != "the article" else "one report"
     if c.speaker[:1].isupper() and c.speaker != c.side and len(c.speaker.split()) <= 4:
         return c.speaker
+    if len(c.speaker.split()) <= 5 and c.side.split()[0] in c.speaker.split():
+        return c.speaker  # "a Trump campaign official" says more than "Trump"
     return _side_text(c)
 
 

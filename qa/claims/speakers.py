@@ -151,6 +151,11 @@ def side_of(toks, ctx: ArticleContext) -> tuple[str, bool] | None:
     ids = {t.i for t in toks}
     head = next((t for t in toks if t.head.i not in ids or t.head.i == t.i), toks[-1])
     ents = [e for e in doc.ents if e.label_ in ("ORG", "GPE", "NORP") and e.start in ids]
+    if len(toks) >= 2 and toks[-1].pos_ == "NOUN" and toks[-1].lemma_.lower() in _BODIES:
+        # "Trump campaign", "Taliban government": the body the name is attached to
+        ent = next((e for e in ents if e.start == toks[0].i and e.end == toks[-1].i), None)
+        if ent is not None:
+            return f"{ctx.canonical(ent.text)} {toks[-1].lower_}", True
     for ent in ents:
         if ent.start <= head.i < ent.end:
             name = ctx.canonical(ent.text)
@@ -226,6 +231,11 @@ def span_text(toks) -> str:
     return text[:1].lower() + text[1:] if toks[0].pos_ == "DET" else text
 
 
+#: Nouns that make a name an organisation when they follow it ("Trump campaign").
+_BODIES = frozenset("campaign administration government team party ministry department office "
+                    "military army committee council agency".split())
+
+
 def _affiliation(tok) -> list:
     """Tokens of the phrase that says whom ``tok`` (a person or role) speaks for."""
     for c in tok.children:
@@ -245,7 +255,13 @@ def _affiliation(tok) -> list:
     for c in tok.children:
         if c.dep_ == "compound" and (c.ent_type_ in ("ORG", "GPE", "NORP") or c.text.isupper()) \
                 and c.pos_ == "PROPN":
-            return list(c.subtree)  # "White House spokesman": "White House", not "House"
+            # "White House spokesman": "White House", not "House"; "a Trump campaign official":
+            # "Trump campaign", not "Trump"
+            out = list(c.subtree)
+            for d in tok.children:
+                if d.i == out[-1].i + 1 and d.dep_ == "compound" and d.lemma_.lower() in _BODIES:
+                    out.append(d)
+            return out
         if c.dep_ == "amod" and c.ent_type_ in ("NORP", "GPE"):
             return [c]
     for c in tok.children:
