@@ -219,6 +219,9 @@ def unwrap_lines(text: str) -> str:
     return "\n".join(out)
 
 
+_BROKEN_SENTENCE = re.compile(r"(?<=[,;a-z])\n\n(?=[a-z])")
+
+
 def normalise_whitespace(text: str) -> str:
     """Collapse runs of spaces, trim lines, keep paragraph breaks as one blank line."""
     lines = [_WS_RUN.sub(" ", ln).strip() for ln in text.split("\n")]
@@ -226,6 +229,9 @@ def normalise_whitespace(text: str) -> str:
     text = _MANY_BLANKS.sub("\n\n", text)
     # Single newlines between full lines are paragraph breaks in scraped text; make them uniform.
     text = re.sub(r"(?<=\S)\n(?=\S)", "\n\n", text)
+    # A sentence a scraper broke into two paragraphs ("chased by dogs,\n\nbringing three
+    # children with him."): the second half starts in lower case after an unfinished first.
+    text = _BROKEN_SENTENCE.sub(" ", text)
     return text.strip()
 
 

@@ -195,6 +195,28 @@ def test_written_statement_2_is_attributed(content, speaker, side, stance, affil
     assert (c.speaker, c.side, c.stance, c.affiliation) == (speaker, side, stance, affiliation)
 
 
+WRITTEN_3 = """Democratic council members said the city had not provided evidence to back up Mayor Dana Ortiz's assertion that the bridge was safe.
+
+Acme Corp said the strike had cost the company $2 million, though the Workers Union has rejected that claim."""
+
+
+@pytest.mark.parametrize("content,speaker,side,stance,target", [
+    # "X's assertion that ..." is X's claim, wherever the sentence puts it.
+    ("the bridge was safe", "Dana Ortiz", "Dana Ortiz", "asserts", None),
+    # Saying a claim lacks evidence disputes it (not a bare negation), and answers its owner.
+    ("the city had not provided evidence", "Democratic council members", "Democratic", "disputes",
+     "Dana Ortiz"),
+    # "..., though Y has rejected that claim": Y denies the claim the sentence has just reported.
+    ("the strike had cost the company $2 million", "the Workers Union", "Workers Union", "denies",
+     "Acme Corp"),
+], ids=["possessive claim noun", "no evidence disputes", "that claim points back"])
+def test_written_statement_3_is_attributed(content, speaker, side, stance, target):
+    art = Article(id="w3", text=WRITTEN_3, title="Bridge", date="2024-05-01", source="Daily Test")
+    recs = records_of(ArticleRecord(art, art.content_hash, 0, annotate(art)))
+    r = next(r for r in recs if r.claim.content.startswith(content) and r.claim.speaker == speaker)
+    assert (r.claim.side, r.claim.stance, r.target) == (side, stance, target)
+
+
 def test_written_outlet_voice(written_claims):
     c = [c for c in written_claims if "talks between the two sides failed" in c.quote][0]
     assert (c.speaker, c.attributed) == ("Daily Test", False)

@@ -182,6 +182,27 @@ def test_a_written_denial_and_differing_figures_are_contests(embedder):
     assert {s.position: articles_of(s) for s in numbers.sides} == {"only 120": {"t1"}, "300": {"t0"}}
 
 
+def test_a_claim_and_its_rebuttal_in_one_sentence_are_a_contest(embedder):
+    found = _contests(
+        embedder,
+        ("Daily Test", "2024-05-01", "Democratic council members said the city had not provided "
+                                     "evidence to back up Mayor Dana Ortiz's assertion that the "
+                                     "bridge was safe."),
+        ("Daily Test", "2024-05-02", "Acme Corp said the strike had cost the company $2 million, "
+                                     "though the Workers Union has rejected that claim."),
+    )
+    by_topic = {k.topic: [s.position for s in k.sides] for k in found if k.kind == "denial"}
+    assert by_topic == {
+        "the bridge was safe": ["claimed by Dana Ortiz", "denied by Democratic council members"],
+        "the strike had cost the company $2 million": ["claimed by Acme Corp",
+                                                       "denied by the Workers Union"],
+    }
+    bridge = next(k for k in found if k.topic == "the bridge was safe")
+    # An adjective is no subject: the side is named by its speakers, and it disputed the claim.
+    assert describe(bridge) == ("Dana Ortiz said the bridge was safe [t0]; Democratic council "
+                                "members disputed it [t0].")
+
+
 # --- real cross-outlet contests (AllSides, 2019-2020) --------------------------------------------
 
 def _allsides(ids: list[str]) -> list[Article]:
@@ -249,4 +270,47 @@ def test_trump_denies_the_briefing_the_times_reported(make_service):
     assert denied == {"denied by Trump": {BOUNTY[1]}}
     trump = next(s for s in contest.sides if s.position == "denied by Trump").claims
     assert [(c.speaker, c.stance, c.verb) for c in trump] == [("Donald Trump", "denies", "denied")]
+    assert_exact_and_ordered(svc, contest)
+
+
+SOLEIMANI = ["abp-ONs61Y8znqRh8cQs", "abp-G6S4Ec8CLba5NBSw"]
+
+
+def test_lawmakers_dispute_the_imminent_threat_trump_asserted(make_service):
+    svc = make_service()
+    assert svc.ingest_items(_allsides(SOLEIMANI)).added == 2
+    contest = one(contests_for(svc, "Did Soleimani pose an imminent threat to Americans?"), "denial")
+    claimed = [s for s in contest.sides if s.position.startswith("claimed")]
+    denied = [s for s in contest.sides if s.position.startswith("denied")]
+    # Reuters: Democratic lawmakers (and some Republicans) said no evidence was shown to back up
+    # Trump's assertion that Soleimani posed an "imminent" threat.
+    assert "imminent" in contest.topic and "Soleimani" in contest.topic
+    assert any(c.speaker.endswith("Donald Trump") and c.verb == "assertion"
+               for s in claimed for c in s.claims)
+    assert [[(c.speaker, c.stance) for c in s.claims] for s in denied] == [
+        [("U.S. Democratic lawmakers", "disputes")]]
+    assert articles_of(denied[0]) == {SOLEIMANI[0]}
+    text = describe(contest)
+    assert "U.S. Democratic lawmakers disputed it [abp-ONs61Y8znqRh8cQs]" in text
+    assert text.startswith("The U.S. said Soleimani had posed")
+    assert_exact_and_ordered(svc, contest)
+
+
+BAGHDADI = ["abp-eKaHLsRcFxOplogq", "abp-JbW9TxwpjP38Qdgo", "abp-pTgQjpamyuG6XxVE"]
+
+
+def test_trump_says_three_children_died_with_baghdadi_mckenzie_says_two(make_service):
+    svc = make_service()
+    assert svc.ingest_items(_allsides(BAGHDADI)).added == 3
+    contest = one(contests_for(svc, "How many children died with Baghdadi when he detonated his vest?"),
+                  "numbers")
+    by_figure = {s.position: s for s in contest.sides}
+    assert set(by_figure) == {"two", "three"}
+    # USA TODAY quotes the general; CNN reports Trump (its scraped text broke that sentence in
+    # two paragraphs, which the reader joins), National Review states it in its own voice.
+    assert {(c.speaker, c.article_id) for c in by_figure["two"].claims} == {
+        ("Marine Gen. Kenneth McKenzie", BAGHDADI[1])}
+    assert ("Trump", BAGHDADI[0]) in {(c.speaker, c.article_id) for c in by_figure["three"].claims}
+    assert articles_of(by_figure["three"]) == {BAGHDADI[0], BAGHDADI[2]}
+    assert "children" in contest.topic
     assert_exact_and_ordered(svc, contest)

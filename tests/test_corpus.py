@@ -66,6 +66,21 @@ def test_hard_wrapped_lines_are_joined_but_paragraphs_kept():
     assert "\n\n“They did not succeed" in text
 
 
+def test_a_sentence_broken_into_two_paragraphs_is_joined(tmp_path):
+    # CNN's Baghdadi story as scraped: the split hides that Trump said the second half.
+    f = tmp_path / "cnn.txt"
+    f.write_text("Raid\n\nTrump said Baghdadi was chased to the end of a dead end tunnel by dogs,\n\n"
+                 "bringing three children with him.\n\nAt the end of the tunnel he detonated a vest.\n\n"
+                 "the next paragraph starts in lower case after a full stop.\n", encoding="utf-8")
+    (art,) = read_paths([f])
+    assert art.text.split("\n\n") == [
+        "Trump said Baghdadi was chased to the end of a dead end tunnel by dogs, bringing three "
+        "children with him.",
+        "At the end of the tunnel he detonated a vest.",
+        "the next paragraph starts in lower case after a full stop.",
+    ]
+
+
 def test_headline_is_not_part_of_the_body():
     art = seed("002_dc1ae020b261a8f8")
     assert not art.text.startswith("Taliban claim control")

@@ -129,10 +129,10 @@ def denials(recs: list[Record]) -> list[Found]:
         sides = []
         for name in sorted(asserting, key=lambda s: -sum(_side_name(recs[i]) == s for i in as_)):
             claims = [recs[i].claim for i in members if _side_name(recs[i]) == name]
-            sides.append(ContestSide(f"claimed by {_display(recs, name)}", in_order(claims)))
+            sides.append(ContestSide(f"claimed by {_display(recs, name, claims)}", in_order(claims)))
         for name in sorted(denying, key=lambda s: -sum(_side_name(recs[i]) == s for i in ds)):
             claims = [recs[i].claim for i in members if _side_name(recs[i]) == name]
-            sides.append(ContestSide(f"denied by {_display(recs, name)}", in_order(claims)))
+            sides.append(ContestSide(f"denied by {_display(recs, name, claims)}", in_order(claims)))
         contest = Contest(topic=_topic(recs[rep], recs), sides=tuple(sides), kind="denial")
         out.append(Found(contest, vecs[rep], vecs[group]))
     return out
@@ -147,11 +147,26 @@ def _resolved(recs, members, denying, vecs, as_) -> bool:
     return False
 
 
-def _display(recs: list[Record], side: str) -> str:
-    """A side as prose: "the Taliban", "Reuters"."""
+#: Endings of a one-word side label that is an adjective ("Democratic", "Republican", "Iranian").
+_ADJECTIVE = re.compile(r"(?:ic|ian|ish|ese|can)$")
+
+
+def _display(recs: list[Record], side: str, claims=()) -> str:
+    """A side as prose: "the Taliban", "Reuters"; with the side's claims in a contest, the one
+    speaker who made them when the side's name would misname them ("the president's campaign",
+    not "Trump") or says less ("reporters", not "the Reporters")."""
+    speakers = list(dict.fromkeys(c.speaker for c in claims if c.attributed))
+    if len(speakers) == 1:
+        said = speakers[0]
+        words = {re.sub(r"(?:’s|'s)$", "", w.lower()).strip(".,") for w in said.split()}
+        if not words & {w.lower() for w in side.split()} or re.sub(r"^the ", "", said.lower()) == side.lower():
+            return said
+    if _ADJECTIVE.search(side) and " " not in side and 0 < len(speakers) <= 2:
+        # "Democratic" (from "U.S. Democratic lawmakers") names a side but reads as no subject.
+        return " and ".join(speakers)
     dets = [r.side_det for r in recs if r.claim.side == side and r.claim.attributed]
     person = any(r.claim.speaker == side for r in recs)
-    if not person and dets and sum(dets) * 2 >= len(dets):
+    if not person and (dets and sum(dets) * 2 >= len(dets) or re.fullmatch(r"(?:[A-Z]\.){2,}", side)):
         return f"the {side}"
     return side
 

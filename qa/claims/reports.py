@@ -30,6 +30,8 @@ def stance_of(root) -> str:
         if t.lemma_.lower() in FALSITY and (t.dep_ in ("acomp", "attr", "oprd") or (
                 t.dep_ == "dobj" and t.head.lemma_ in ("spread", "call", "label", "peddle"))):
             return "disputes"
+    if _no_evidence(root):
+        return "disputes"
     if any(c.dep_ == "neg" or c.lower_ == "never" for c in root.children):
         return "denies"
     for c in root.children:
@@ -43,6 +45,18 @@ def stance_of(root) -> str:
 
 
 _NOBODY = frozenset("nobody nothing none no-one noone neither".split())
+#: "had not provided evidence to back up ...", "there is no proof that ...": the speaker does
+#: not merely negate a point but says the claim behind it is unsupported.
+_EVIDENCE = frozenset("evidence proof basis".split())
+
+
+def _no_evidence(root) -> bool:
+    for c in root.children:
+        if c.lemma_.lower() in _EVIDENCE and c.dep_ in ("dobj", "attr", "nsubj", "nsubjpass") and (
+                any(d.dep_ == "det" and d.lower_ == "no" for d in c.children)
+                or any(n.dep_ == "neg" for n in root.children)):
+            return True
+    return False
 
 
 def span_text(tokens) -> str:
@@ -195,6 +209,9 @@ def reported(sent, ctx: ArticleContext) -> list[Found]:
         if tok.lemma_.lower() in CLAIM_NOUNS and tok.pos_ == "NOUN":
             by = [g for c in tok.children if c.dep_ == "prep" and c.lower_ == "by"
                   for g in c.children if g.dep_ == "pobj"]
+            # "Trump's assertion that ...": the owner made the claim (not "its claim", which
+            # names nobody that can be told apart)
+            by = by or [c for c in tok.children if c.dep_ == "poss" and c.pos_ == "PROPN"]
             clause = next((c for c in tok.children if c.dep_ in ("acl", "relcl", "ccomp")
                            and any(m.dep_ == "mark" for m in c.children)), None)
             if by and clause is not None:
@@ -205,6 +222,8 @@ def reported(sent, ctx: ArticleContext) -> list[Found]:
     # A denial that names neither what nor whom ("a claim that has been denied by resistance
     # forces") answers the other claim in its sentence.
     for f in out:
+        if f.stance != "asserts" and f.target == ANY_REPORT and _anaphoric(f.root):
+            f.target = None  # "..., though reporters refuted that claim"
         if f.stance != "asserts" and f.target is None:
             other = next((g for g in out if g is not f and g.stance == "asserts"
                           and g.sp.side != f.sp.side), None)
@@ -213,6 +232,13 @@ def reported(sent, ctx: ArticleContext) -> list[Found]:
                 if len(f.toks) < 4:
                     f.toks = other.toks
     return out
+
+
+def _anaphoric(root) -> bool:
+    """"that claim", "those reports": a claim noun that points back and says nothing more."""
+    return root.lemma_.lower() in CLAIM_NOUNS and any(
+        c.dep_ == "det" and c.lower_ in ("that", "this", "those", "these", "such") for c in root.children
+    ) and not any(c.dep_ in ("prep", "acl", "relcl", "ccomp", "poss", "compound") for c in root.children)
 
 
 def _is_report(verb) -> bool:

@@ -44,7 +44,9 @@ def clean_name(text: str) -> str:
     """A side or speaker label: no leading article, no possessive, single spaces."""
     text = " ".join(text.replace("‘", "").replace("’s", "").replace("'s", "").split())
     text = re.sub(r"^(?:the|a|an)\s+", "", text, flags=re.I)
-    return text.strip(" ,.;:\"“”'()")
+    text = text.strip(" ,;:\"“”'()")
+    # "U.S." keeps the period of its last initial; "Reuters." does not.
+    return text if re.search(r"(?:^|\W)(?:[A-Z]\.){2,}$", text) else text.strip(" .")
 
 
 def acronym(name: str) -> str:

@@ -7,8 +7,6 @@ processes over one Chroma server therefore always agree with it.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import shutil
 import threading
@@ -90,7 +88,7 @@ class SparseIndex:
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         if self.retriever is not None:
-            self.retriever.persist(str(tmp / "bm25"))
+            self.retriever.persist(str(tmp / "bm25"), show_progress=False)
         with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as f:
             for c in self.chunks:
                 meta = {"article_id": c.article_id, "content_hash": c.content_hash,
@@ -112,8 +110,7 @@ class SparseIndex:
                 chunks.append(chunk_from_record(r["id"], r["text"], r["meta"]))
         retriever = None
         if chunks:
-            with contextlib.redirect_stderr(io.StringIO()):  # bm25s draws a progress bar
-                retriever = BM25Retriever.from_persist_dir(str(path / "bm25"))
+            retriever = BM25Retriever.from_persist_dir(str(path / "bm25"), show_progress=False)
         return cls(chunks, retriever)
 
 
