@@ -285,3 +285,13 @@ def test_unhedged_flags_a_contested_claim_in_the_narrators_voice():
         "Ashraf Ghani fled the country on August 15 [001_w].",
     ]
     assert unhedged(text, []) == []
+
+
+def test_unhedged_flags_one_sides_figure_when_the_topic_is_the_count():
+    children = Contest(topic="the number of children", kind="numbers", sides=(
+        ContestSide("two", (_claim("q_1", "Kenneth McKenzie", "Kenneth McKenzie", "asserts",
+                                   "two young children"),)),
+        ContestSide("three", (_claim("q_2", "Trump", "Trump", "asserts", "three children"),))))
+    text = ("Baghdadi died with three children [q_2]. McKenzie said two children died [q_1]. "
+            "The raid took two hours [q_1].")
+    assert unhedged(text, [children]) == ["Baghdadi died with three children [q_2]."]

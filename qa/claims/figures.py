@@ -4,7 +4,8 @@ on 14 against 15 August)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+
+from collections import Counter, defaultdict
 from datetime import date as _date
 
 import numpy as np
@@ -94,11 +95,24 @@ def numbers(recs: list[Record]) -> list[Found]:
             sides.append(ContestSide(label, claims))
         if len({recs[qs[k][0]].claim.article_id for k in group}) < 2:
             continue  # one article giving two figures is measuring two things
-        topic = f"how many {qs[group[0]][1].phrase}"
+        topic = count_topic([qs[k][1] for k in group])
         cvecs = np.stack([recs[i].vec for i in dict.fromkeys(qs[k][0] for k in group)])
         out.append(Found(Contest(topic=topic, sides=tuple(sides), kind="numbers"),
                           cvecs.mean(axis=0), cvecs))
     return out
+
+
+def count_topic(items: list) -> str:
+    """What a figure contest is about: "how many Taliban fighters were killed" when every
+    figure counts the same event (in the plainest words one of them uses); "the number of
+    children" when each article names the event differently ("dragged", "crawled", "bringing")."""
+    shared = set.intersection(*(set(q.verbs) for q in items))
+    plain = [q for q in items if set(q.verbs) <= shared]  # names only what all of them say
+    if plain:
+        q = min(plain, key=lambda q: (" were " not in q.phrase, len(q.phrase)))
+        return f"how many {q.phrase}"
+    counted = Counter(q.counted for q in items)
+    return "the number of " + min(counted, key=lambda c: (-counted[c], len(c)))
 
 
 def _seconding(qs: list, recs: list[Record], items: list, others: list, members: set[int]) -> list:

@@ -150,7 +150,7 @@ def unhedged(text: str, contests: list[Contest]) -> list[str]:
 def _states(contest: Contest, bare: str, words: frozenset[str]) -> bool:
     low = bare.lower()
     if contest.kind in ("numbers", "dates"):
-        topic = _lemmas(contest.topic)
+        topic = _lemmas(contest.topic) - {"number"}  # "the number of children"
         shared = len(topic & words)
         return shared >= min(2, len(topic)) and any(
             side.position.lower() in low for side in contest.sides)
