@@ -237,6 +237,19 @@ def test_vectors_are_stored_at_ingest_when_an_embedder_is_given(seed_articles, e
     assert all(q.vec is not None for r in recs for q in r.quantities)
 
 
+def test_answering_decodes_only_the_claims_a_contest_can_use(seed_articles, embedder):
+    art = seed_articles["000"]
+    rec = ArticleRecord(art, "contestable", 0, annotate(art, embedder=embedder[0]))
+    everything = records_of(rec)
+    usable = records_of(rec, contestable=True)
+    # The outlet's plain statements (no figure, no date) are skipped; every other record is the
+    # same, in the same order.
+    assert len(usable) < len(everything)
+    assert [r.claim for r in usable] == [r.claim for r in everything
+                                         if r.claim.attributed or r.quantities or r.events]
+    assert all(r.vec is not None for r in usable)
+
+
 # --- prose -------------------------------------------------------------------------------------
 
 def _claim(aid, speaker, side, stance, content, verb="said", attributed=True):

@@ -26,7 +26,7 @@ from .record import Record, decode, encode
 __all__ = ["annotate", "claims_of", "records_of", "find_contests", "describe", "unhedged",
            "with_vectors"]
 
-_CACHE = Recent(2048)  # (article ID, content hash, annotation hash) -> (records, complete)
+_CACHE = Recent(2048)  # (article ID, content hash, annotation hash, contestable) -> (records, complete)
 
 
 def annotate(article: Article, embedder=None) -> dict[str, str]:
@@ -77,14 +77,15 @@ def embed(embedder, texts: list[str]) -> np.ndarray:
     return vecs / np.where(norms == 0, 1.0, norms)
 
 
-def records_of(record, embedder=None) -> list[Record]:
+def records_of(record, embedder=None, contestable: bool = False) -> list[Record]:
     """The decoded claims of an ``ArticleRecord`` (cached per article version); missing vectors
-    are computed with ``embedder`` when one is given."""
+    are computed with ``embedder`` when one is given. ``contestable``: only the claims a contest
+    can use (what answering a question needs: a third of them, decoded in a third of the time)."""
     raw = record.annotations.get("claims") or ""
-    key = (record.article.id, record.content_hash, hash(raw))
+    key = (record.article.id, record.content_hash, hash(raw), contestable)
     hit = _CACHE.get(key)
     if hit is None or (embedder is not None and hit[1] is False):
-        recs = hit[0] if hit is not None else decode(raw, record.article)
+        recs = hit[0] if hit is not None else decode(raw, record.article, contestable)
         complete = all(r.vec is not None for r in recs if _contestable(r))
         if embedder is not None and not complete:
             recs, complete = with_vectors(recs, embedder), True

@@ -83,7 +83,7 @@ def _among_articles(key: tuple, records: dict, embedder) -> list[Found]:
         return hit
     recs: list[Record] = []
     for aid, *_ in key:
-        recs += records_of(records[aid], embedder)
+        recs += records_of(records[aid], embedder, contestable=True)
     found = _build(unify(recs))
     _BUILT.put(key, found)
     return found

@@ -128,9 +128,10 @@ def encode(records: list[Record]) -> str:
     return json.dumps({"format": FORMAT, "claims": out}, ensure_ascii=False, separators=(",", ":"))
 
 
-def decode(raw: str | None, article: Article) -> list[Record]:
+def decode(raw: str | None, article: Article, contestable: bool = False) -> list[Record]:
     """Records from an annotation, with exact quotes and the article's date; [] when absent or
-    written by an older format."""
+    written by an older format. ``contestable``: only those a contest can use (attributed, or
+    stating a figure or a date), which skips the outlet's plain statements (most of them)."""
     if not raw:
         return []
     try:
@@ -142,6 +143,8 @@ def decode(raw: str | None, article: Article) -> list[Record]:
     text = article.text
     out = []
     for d in data.get("claims", []):
+        if contestable and d.get("na") and not d.get("q") and not d.get("ev"):
+            continue
         s, e = int(d["s"]), int(d["e"])
         if not (0 <= s < e <= len(text)):
             continue
