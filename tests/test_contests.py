@@ -250,12 +250,12 @@ def test_downing_of_the_ukrainian_airliner_claimed_by_us_officials_denied_by_ira
     contest = one(contests_for(svc, "Did an Iranian missile shoot down the Ukrainian plane?"), "denial")
     claimed, denied = contest.sides
     # Business Insider and AP report US officials; AP and the Guardian report Iran's denials.
-    assert claimed.position == "claimed by US" and articles_of(claimed) == {PLANE[0], PLANE[1]}
+    assert claimed.position == "claimed by the US" and articles_of(claimed) == {PLANE[0], PLANE[1]}
     assert denied.position == "denied by Iran" and articles_of(denied) == {PLANE[1], PLANE[2]}
     assert any(c.verb == "denied" and "Western allegations" in c.quote for c in denied.claims)
     assert "missile" in contest.topic
     assert_exact_and_ordered(svc, contest)
-    assert describe(contest).startswith("US said it was ")
+    assert describe(contest).startswith("The US said it was ")
 
 
 BOUNTY = ["abp-LV5Or2FHAFRoCVju", "abp-pNz5soGw8V1UKvYf", "abp-SjlA8JS216xvGbyY"]

@@ -164,9 +164,14 @@ def _display(recs: list[Record], side: str, claims=()) -> str:
     if _ADJECTIVE.search(side) and " " not in side and 0 < len(speakers) <= 2:
         # "Democratic" (from "U.S. Democratic lawmakers") names a side but reads as no subject.
         return " and ".join(speakers)
-    dets = [r.side_det for r in recs if r.claim.side == side and r.claim.attributed]
+    own = [r for r in recs if r.claim.side == side and r.claim.attributed]
+    dets = [r.side_det for r in own]
     person = any(r.claim.speaker == side for r in recs)
-    if not person and (dets and sum(dets) * 2 >= len(dets) or re.fullmatch(r"(?:[A-Z]\.){2,}", side)):
+    the = f"the {side}".lower()
+    # Mostly written with "the", or written so in full in one of its own claims
+    # ("Representatives of the National Resistance Front"), or initials ("the U.S.").
+    if not person and (dets and sum(dets) * 2 >= len(dets) or any(the in r.claim.quote.lower() for r in own)
+                       or re.fullmatch(r"(?:[A-Z]\.){2,}", side)):
         return f"the {side}"
     return side
 
