@@ -12,7 +12,7 @@ from ..config import AnswerSettings
 from ..domain import Answer, Citation, Contest, Evidence
 from ..index import ArticleRecord
 from ..retrieve import content_terms
-from .sentences import sentence_spans
+from .sentences import sentence_spans_around
 
 _MONTHS = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 _WHEN = re.compile(rf"\b(?:{_MONTHS}|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
@@ -96,7 +96,8 @@ class ExtractiveEngine:
         for rank, ev in enumerate(evidence):
             rec = records[ev.chunk.article_id]
             text = rec.article.text
-            spans = sentence_spans(rec.article.id, rec.content_hash, text)
+            spans = sentence_spans_around(rec.article.id, rec.content_hash, text,
+                                          ev.chunk.start, ev.chunk.end)
             for i, (s, e) in enumerate(spans):
                 # Sentences that overlap the chunk, completed to their full extent.
                 if e <= ev.chunk.start or s >= ev.chunk.end or (ev.chunk.article_id, s) in seen:

@@ -52,3 +52,18 @@ def _trim(text: str, s: int, e: int) -> tuple[int, int]:
 def sentence_spans(article_id: str, content_hash: str, text: str) -> tuple[tuple[int, int], ...]:
     """Cached per article version (the hash keys the cache; the text is the value split)."""
     return tuple(split_spans(text))
+
+
+def sentence_spans_around(article_id: str, content_hash: str, text: str, start: int,
+                          end: int) -> tuple[tuple[int, int], ...]:
+    """The sentences of the paragraphs that ``[start, end)`` touches, with article offsets.
+    Paragraphs are split independently, so these are exactly the full split's sentences there;
+    an answer splits a chunk's paragraphs instead of its whole article (~1 ms a question)."""
+    ps = text.rfind("\n", 0, start) + 1
+    pe = text.find("\n", end)
+    return _spans_between(article_id, content_hash, text, ps, len(text) if pe < 0 else pe)
+
+
+@lru_cache(maxsize=8192)
+def _spans_between(article_id: str, content_hash: str, text: str, ps: int, pe: int):
+    return tuple((ps + s, ps + e) for s, e in split_spans(text[ps:pe]))
