@@ -57,6 +57,30 @@ def same_side(a: str, b: str) -> bool:
     return bool(distinct) and distinct <= other
 
 
+def candidate_pairs(labels: list[str]) -> list[tuple[str, str]]:
+    """The label pairs ``same_side`` could accept, found through what it compares instead of
+    trying every pair: the same flattened label, one's acronym as the other label, single
+    words with the same first three letters (demonyms), or a shared distinctive word."""
+    buckets: dict[tuple, list[int]] = defaultdict(list)
+    exact: dict[str, list[int]] = defaultdict(list)
+    for i, lab in enumerate(labels):
+        flat, _, _, _, _, distinct = _features(lab)
+        exact[lab].append(i)
+        buckets[("flat", flat)].append(i)
+        if " " not in lab:
+            buckets[("word", lab.lower()[:3])].append(i)
+        for w in distinct:
+            buckets[("distinct", w)].append(i)
+    pairs: set[tuple[int, int]] = set()
+    for members in buckets.values():
+        pairs.update((a, b) for k, a in enumerate(members) for b in members[k + 1:])
+    for i, lab in enumerate(labels):
+        _, acr, core_acr, *_ = _features(lab)
+        for x in {acr, core_acr}:
+            pairs.update((min(i, j), max(i, j)) for j in exact.get(x, ()) if j != i)
+    return [(labels[a], labels[b]) for a, b in sorted(pairs)]
+
+
 def _proper(label: str) -> bool:
     return all(w[:1].isupper() for w in label.split() if w.lower() not in ("of", "the", "and", "for"))
 
@@ -89,10 +113,9 @@ def unify(records: list[Record]) -> list[Record]:
             x = parent[x]
         return x
 
-    for i, a in enumerate(labels):
-        for b in labels[i + 1:]:
-            if same_side(a, b):
-                parent[find(a)] = find(b)
+    for a, b in candidate_pairs(labels):
+        if same_side(a, b):
+            parent[find(a)] = find(b)
     groups: dict[str, list[str]] = defaultdict(list)
     for lab in labels:
         groups[find(lab)].append(lab)
