@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, replace
 
 import numpy as np
+import orjson
 
 from ..domain import Article, Claim
 
@@ -135,8 +136,8 @@ def decode(raw: str | None, article: Article, contestable: bool = False) -> list
     if not raw:
         return []
     try:
-        data = json.loads(raw)
-    except json.JSONDecodeError:
+        data = orjson.loads(raw)  # an answer decodes several articles' claims: ~5x json's speed
+    except orjson.JSONDecodeError:
         return []
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         return []
