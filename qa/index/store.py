@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
+import numpy as np
+
 from ..config import ChunkSettings, StoreSettings
 from ..domain import Article, Chunk, Filters, IngestSummary, Skipped
 from ..errors import BadRequest, StoreUnavailable
@@ -387,6 +389,17 @@ class ChromaStore:
 
         return ChromaVectorStore(chroma_collection=self.chunks)
 
+    def _complete(self, vector, k: int, ids: list[str], distances: list[float],
+                  known: Mapping[str, Chunk]) -> tuple[list[str], list[float]]:
+        """A query that returned fewer chunks than the collection holds and than were asked
+        for has left some out: Chroma's server sometimes omits a stored vector from a query
+        (seen with ``chroma run`` after an add; upstream chroma-core/chroma#5367). The chunks
+        it left out are scored here from their stored vectors."""
+        returned = set(ids)
+        absent = [cid for cid in known if cid not in returned]
+        rows = self.chunks.get(ids=absent, include=["embeddings"])
+        return _nearest_first(vector, k, ids, distances, (rows["ids"], rows["embeddings"]))
+
     def dense(self, query: str, k: int, filters: Filters | None = None,
               known: Mapping[str, Chunk] | None = None) -> list[tuple[Chunk, float]]:
         """Nearest chunks to ``query`` by cosine similarity, best first; any stored chunk,
@@ -399,11 +412,14 @@ class ChromaStore:
         fetching and wrapping 40 documents that the BM25 table already holds (bench/query.py).
         """
         vector = self.embedder.get_query_embedding(query)
+        where = where_clause(filters)
         with store_errors("searching"):
-            got = self.chunks.query(query_embeddings=[vector], n_results=k,
-                                    where=where_clause(filters), include=["distances"])
+            got = self.chunks.query(query_embeddings=[vector], n_results=k, where=where,
+                                    include=["distances"])
             ids, distances = got["ids"][0], got["distances"][0]
             known = known or {}
+            if where is None and len(ids) < min(k, len(known)):
+                ids, distances = self._complete(vector, k, ids, distances, known)
             missing = [i for i in ids if i not in known]
             fetched = {}
             if missing:
@@ -416,6 +432,20 @@ class ChromaStore:
             if chunk is not None:  # deleted between the query and the fetch
                 out.append((chunk, 1.0 - float(distance)))  # cosine space: distance = 1 - cos
         return out
+
+
+def _nearest_first(vector, k: int, ids: list[str], distances: list[float],
+                   extra: tuple[list[str], list]) -> tuple[list[str], list[float]]:
+    """``ids`` with the ``extra`` IDs (scored from their stored vectors) merged in by cosine
+    distance, the ``k`` nearest."""
+    q = np.asarray(vector, dtype=np.float32)
+    q /= np.linalg.norm(q) or 1.0
+    pairs = list(zip(ids, distances))
+    for cid, emb in zip(*extra):
+        v = np.asarray(emb, dtype=np.float32)
+        pairs.append((cid, 1.0 - float(v @ q) / (float(np.linalg.norm(v)) or 1.0)))
+    pairs.sort(key=lambda p: p[1])
+    return [p[0] for p in pairs[:k]], [p[1] for p in pairs[:k]]
 
 
 def _embed(embedder, texts: list[str]) -> list[list[float]]:
