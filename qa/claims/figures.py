@@ -4,7 +4,6 @@ on 14 against 15 August)."""
 
 from __future__ import annotations
 
-
 from collections import Counter, defaultdict
 from datetime import date as _date
 
