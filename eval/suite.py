@@ -27,7 +27,9 @@ A suite names its corpus, its thresholds and its cases::
 
 A fact case may also give ``all_answers`` (every one must be present) and ``wrong_answers``
 (none may be stated as fact); the RAMDocs adapter uses both. Any case may carry ``filters``
-(as in ``POST /api/ask``) and a ``note``.
+(as in ``POST /api/ask``), a ``note``, and a ``group`` ("event/point": the fact or contest that
+several phrasings ask about; without one, the ID less a trailing "-N"). Fitting and reporting
+split a suite in two halves by the part of the group before "/" (``Case.split``).
 
 Every mistake is reported with where it is (``cases[3] (id 'x').sides[0]: ...``), all at once.
 """
@@ -36,6 +38,8 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -51,9 +55,9 @@ _SUITE_KEYS = {"name", "description", "corpus", "thresholds", "cases"}
 _CORPUS_KEYS = {"paths", "jsonl", "ids"}
 _CASE_KEYS = {
     "fact": {"id", "kind", "question", "answers", "all_answers", "wrong_answers", "must_cite",
-             "filters", "note"},
-    "contested": {"id", "kind", "question", "sides", "filters", "note"},
-    "abstain": {"id", "kind", "question", "filters", "note"},
+             "filters", "note", "group"},
+    "contested": {"id", "kind", "question", "sides", "filters", "note", "group"},
+    "abstain": {"id", "kind", "question", "filters", "note", "group"},
 }
 _SIDE_KEYS = {"name", "articles", "speakers"}
 _FILTER_KEYS = {"after", "before", "sources", "article_ids"}
@@ -91,10 +95,27 @@ class Case:
     sides: tuple[Side, ...] = ()
     filters: dict = field(default_factory=dict, hash=False, compare=False)
     note: str = ""
+    group: str = ""  # "event/point" the phrasings of one fact share; "" derives it from the id
+
+    @property
+    def point(self) -> str:
+        """The fact or contest this case asks about: its ``group``, else its ID without a
+        trailing phrasing number ("lead-3" -> "lead")."""
+        return self.group or re.sub(r"-\d+$", "", self.id)
+
+    @property
+    def split(self) -> str:
+        """``fit`` or ``held``: which half of a suite this case falls in when thresholds and
+        weights are fitted on one half and reported on the other. Decided by the part of the
+        group before "/" (the event, when a group names one), so that every phrasing of a
+        point, and every point of an event, falls in the same half."""
+        unit = self.point.split("/")[0]
+        return "fit" if zlib.crc32(unit.encode("utf-8")) % 2 == 0 else "held"
 
     def to_json(self) -> dict:
         """The case as the report stores it."""
-        d = {"id": self.id, "kind": self.kind, "question": self.question}
+        d = {"id": self.id, "kind": self.kind, "question": self.question,
+             "group": self.point, "split": self.split}
         for key in ("answers", "all_answers", "wrong_answers", "must_cite"):
             if getattr(self, key):
                 d[key] = list(getattr(self, key))
@@ -317,11 +338,15 @@ def _case(c, i: int, problems: list[str]) -> Case | None:
         filters = {}
     _unknown(filters, _FILTER_KEYS, f"{where}.filters: ", problems)
     note = c.get("note") or ""
+    group = c.get("group") or ""
+    if not isinstance(group, str):
+        problems.append(f"{where}.group: must be a string such as 'event/point'")
+        group = ""
     return Case(id=cid, kind=kind, question=" ".join(str(question).split()),
                 answers=tuple(lists["answers"]), all_answers=tuple(lists["all_answers"]),
                 wrong_answers=tuple(lists["wrong_answers"]), must_cite=tuple(lists["must_cite"]),
                 sides=tuple(sides), filters=json.loads(json.dumps(filters, default=str)),
-                note=str(note))
+                note=str(note), group=group.strip())
 
 
 def check_against_corpus(suite: Suite, corpus_ids: set[str]) -> None:
