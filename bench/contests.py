@@ -5,8 +5,9 @@
 Over the seed articles (data/) in a fresh temp store, for a few questions:
 
 - retrieval alone: ``qa.retrieve.retrieve`` (the baseline: what every answer pays anyway);
-- ``find_contests`` on a cold cache (the contests of a set of articles are built on first use);
-- ``find_contests`` warm (what later questions over the same articles pay).
+- ``ContestFinder.among`` on a cold cache (the contests of a set of articles are built on first
+  use, their claims decoded);
+- ``ContestFinder.among`` warm (what later questions over the same articles pay).
 
 Medians in milliseconds, and each as a ratio of retrieval. Targets: cold < 150 ms and warm
 < 1.5 x retrieval (warm is mostly one embedding of the question, which retrieval pays too).
@@ -46,8 +47,7 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=21)
     args = ap.parse_args()
 
-    from qa.claims import contests as contests_mod
-    from qa.claims import find_contests
+    from qa.claims import ContestFinder
     from qa.index import NewsIndex
     from qa.retrieve import retrieve
     from qa.service import QAService
@@ -63,11 +63,9 @@ def main() -> int:
             ev = retrieve(q, svc.index, settings.retrieval)
             recs = svc.index.articles(e.chunk.article_id for e in ev)
             base = [_ms(lambda: retrieve(q, svc.index, settings.retrieval)) for _ in range(args.repeat)]
-            cold = []
-            for _ in range(args.repeat):
-                contests_mod._BUILT.clear()
-                cold.append(_ms(lambda: find_contests(q, ev, recs, emb)))
-            warm = [_ms(lambda: find_contests(q, ev, recs, emb)) for _ in range(args.repeat)]
+            cold = [_ms(lambda: ContestFinder(emb).among(recs)) for _ in range(args.repeat)]
+            finder = ContestFinder(emb)
+            warm = [_ms(lambda: finder.among(recs)) for _ in range(args.repeat)]
             rows.append((q, statistics.median(base), statistics.median(cold), statistics.median(warm)))
     print(f"{'question':52} {'retrieve':>9} {'cold':>7} {'warm':>7} {'cold/r':>7} {'warm/r':>7}")
     ok = True

@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from qa.config import Settings, StoreSettings  # noqa: E402
 from qa.index import NewsIndex  # noqa: E402
-from qa.retrieve import content_terms, retrieve  # noqa: E402
+from qa.retrieve import retrieve  # noqa: E402
 from qa.service import QAService  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "allsides-baly2020" / "articles.jsonl"
@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         # Every mode meets each question as new: the question's vector and the stemmed words of
         # the texts it touches, kept by the first mode, must not speed up the next.
         getattr(index.embedder, "forget", lambda: None)()
-        content_terms.cache_clear()
+        svc.pipeline().lexicon.clear()
 
     times: dict[str, list[float]] = {m: [] for m in modes}
     stages: dict[str, list[float]] = {}

@@ -34,10 +34,64 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("data", type=Path, help="RAMDocs JSONL file")
     c.add_argument("--out", type=Path, required=True, help="folder for corpus.jsonl, suite.yaml")
     c.add_argument("--limit", type=int, default=0, help="first N items only (0: all)")
+    k = sub.add_parser("calibrate", help="fit the answer path's weights and thresholds on the "
+                       "fit half of dev suites; report both halves")
+    k.add_argument("suites", type=Path, nargs="+", help="suite YAML files")
+    k.add_argument("--ramdocs", type=Path, help="a RAMDocs JSONL file to fit on as well")
+    k.add_argument("--l2", type=float, default=1.0, help="L2 penalty of the logistic fits")
+    k.add_argument("--precision-cost", type=float, default=0.1,
+                   help="cost of a chosen sentence that holds no answer")
+    k.add_argument("--false-contest-cost", type=float, default=3.0,
+                   help="cost of a contest given to a fact case that does not quote it")
+    k.add_argument("--write", type=Path, help="save the fitted values as QA_* lines here")
+    k.add_argument("--save", action="store_true", help="make the fitted values the defaults "
+                   "(writes qa/fitted.json, with the report)")
+    k.add_argument("--json", type=Path, help="save the whole result (values and report) here")
+    k.add_argument("--traces", type=Path, help="save every case's trace here (JSON lines)")
+    k.add_argument("--reuse-traces", type=Path, help="fit on the traces an earlier --traces "
+                   "saved instead of asking again (same code, same suites)")
     args = p.parse_args(argv)
     if args.command == "ramdocs":
         return _ramdocs(args)
+    if args.command == "calibrate":
+        return _calibrate(args, argv)
     return _run(args)
+
+
+def ramdocs_suite(data: Path, out: Path, cross_abstain: bool = False) -> Path:
+    """A RAMDocs JSONL file converted into a corpus and suite under ``out``."""
+    from .ramdocs import convert
+
+    return convert(data, out, cross_abstain=cross_abstain)
+
+
+def _calibrate(args, argv=None) -> int:
+    import json
+
+    from .calibrate import calibrate, env_lines, summary
+    from .ramdocs import RamdocsError
+    from .suite import SuiteError
+
+    try:
+        result = calibrate(args.suites, l2=args.l2, precision_cost=args.precision_cost,
+                           false_contest_cost=args.false_contest_cost, ramdocs=args.ramdocs,
+                           traces=args.traces, reuse=args.reuse_traces)
+    except (SuiteError, RamdocsError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(summary(result))
+    if args.save:
+        from qa.config import FITTED_FILE
+
+        from .calibrate import save
+
+        save(result, FITTED_FILE, "python -m eval " + " ".join(sys.argv[1:] if argv is None else argv))
+        print(f"saved: {FITTED_FILE}")
+    if args.write:
+        args.write.write_text(env_lines(result), encoding="utf-8")
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    return 0
 
 
 def _ramdocs(args) -> int:

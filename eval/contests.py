@@ -9,7 +9,7 @@ from itertools import permutations
 
 from qa.domain import Article
 
-from .judge import hedged, normalise, sentences, supports
+from .judge import contains_answer, hedged, normalise, sentences, supports
 from .metrics import answer_cited
 
 
@@ -30,7 +30,9 @@ def side_claims(expected, side: Mapping) -> list[Mapping]:
     """Claims of a contest side that make the expected side (by article and speaker)."""
     return [c for c in side.get("claims", [])
             if (not expected.articles or c.get("article_id") in expected.articles)
-            and (not expected.speakers or any(matches_speaker(a, c) for a in expected.speakers))]
+            and (not expected.speakers or any(matches_speaker(a, c) for a in expected.speakers))
+            and (not getattr(expected, "says", ()) or any(
+                contains_answer(c.get("quote") or "", w) for w in expected.says))]
 
 
 @dataclass(frozen=True)

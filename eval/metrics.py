@@ -50,7 +50,13 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
            "Contested cases where one contest carries every expected side and the answer "
            "cites each side."),
     Metric("false_contest_rate", "False contests",
-           "Fact cases whose answer reports a contest.", higher_is_better=False),
+           "Fact cases whose answer reports a contest as what the question is about (a contest "
+           "shown because the answer quotes one of its claims is counted apart, as "
+           "quoted_contest_rate).", higher_is_better=False),
+    Metric("quoted_contest_rate", "Contests of quoted claims",
+           "Fact cases whose answer shows a contest because it quotes one of the contest's "
+           "claims (no cited claim without its counter-claim); not a fault, reported so that "
+           "it can be read.", higher_is_better=False),
     Metric("attribution_rate", "Attribution rate",
            "Contested claims given with a speaker other than the outlet itself."),
     Metric("unhedged_assertions", "Unhedged assertions",
@@ -244,7 +250,9 @@ def aggregate(results) -> dict[str, Value]:
               len(answerable)),
         _rate("contest_recall", sum(r.counts.get("contest_found", 0) for r in contested),
               len(contested)),
-        _rate("false_contest_rate", sum(r.counts.get("contests", 0) > 0 for r in fact),
+        _rate("false_contest_rate", sum(r.counts.get("asked_contests", 0) > 0 for r in fact),
+              len(fact)),
+        _rate("quoted_contest_rate", sum(r.counts.get("quoted_contests", 0) > 0 for r in fact),
               len(fact)),
         _rate("attribution_rate", s("attributed_claims"), s("claims")),
         Value("unhedged_assertions", s("unhedged"), s("unhedged"), 1),

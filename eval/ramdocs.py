@@ -79,8 +79,11 @@ def doc_id(i: int, j: int) -> str:
     return f"ramdocs-{i:04d}-{j:02d}"
 
 
-def to_corpus_and_cases(items: list[dict]) -> tuple[list[dict], list[dict]]:
-    """JSONL article records and suite cases for ``items``."""
+def to_corpus_and_cases(items: list[dict], cross_abstain: bool = False
+                        ) -> tuple[list[dict], list[dict]]:
+    """JSONL article records and suite cases for ``items``. ``cross_abstain``: each question is
+    also asked over the next item's documents, which are about another entity and cannot answer
+    it (an abstain case, in the same group as the question's own case)."""
     records, cases = [], []
     for i, item in enumerate(items):
         ids = []
@@ -89,7 +92,9 @@ def to_corpus_and_cases(items: list[dict]) -> tuple[list[dict], list[dict]]:
             records.append({"id": ids[-1], "text": d["text"].strip()})
         types = [d["type"] for d in item["documents"]]
         note = ", ".join(f"{t}: {types.count(t)}" for t in TYPES if t in types)
-        case = {"id": f"ramdocs-{i:04d}", "question": " ".join(item["question"].split()),
+        # Each item is its own group, so the fit/held split takes about half of the items.
+        case = {"id": f"ramdocs-{i:04d}", "group": f"item{i:04d}",
+                "question": " ".join(item["question"].split()),
                 "filters": {"article_ids": ids}, "note": f"documents: {note}"}
         gold = [a.strip() for a in item.get("gold_answers", [])]
         if gold:
@@ -100,13 +105,22 @@ def to_corpus_and_cases(items: list[dict]) -> tuple[list[dict], list[dict]]:
         else:
             case["kind"] = "abstain"
         cases.append(case)
+    if cross_abstain and len(items) > 1:
+        for i, item in enumerate(items):
+            j = (i + 1) % len(items)
+            cases.append({"id": f"ramdocs-{i:04d}-elsewhere", "group": f"item{i:04d}",
+                          "kind": "abstain", "question": " ".join(item["question"].split()),
+                          "filters": {"article_ids": [doc_id(j, k) for k in
+                                                      range(len(items[j]["documents"]))]},
+                          "note": f"asked over item {j}'s documents, which are about another entity"})
     return records, cases
 
 
-def convert(data: str | Path, out_dir: str | Path, limit: int | None = None) -> Path:
+def convert(data: str | Path, out_dir: str | Path, limit: int | None = None,
+            cross_abstain: bool = False) -> Path:
     """Writes ``corpus.jsonl`` and ``suite.yaml`` for a RAMDocs file; returns the suite path."""
     items = read(data, limit)
-    records, cases = to_corpus_and_cases(items)
+    records, cases = to_corpus_and_cases(items, cross_abstain)
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
     corpus = out / "corpus.jsonl"

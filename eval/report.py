@@ -37,6 +37,8 @@ def to_json(run: Run, baseline: dict | None = None) -> dict:
         "passed": run.passed,
         "failed_thresholds": [t.describe() for t in run.thresholds if not t.passed],
         "metrics": metrics,
+        "stages": run.stage_table(),
+        "splits": run.splits(),
         "cases": [r.to_json() for r in run.results],
     }
     if baseline is not None:

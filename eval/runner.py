@@ -17,6 +17,7 @@ from qa.domain import Article, Filters, Skipped
 
 from . import metrics as m
 from .scoring import CaseResult, score
+from .stages import stages
 from .suite import Suite, SuiteError, check_against_corpus
 
 AskFn = Callable[[str, dict], dict]
@@ -70,17 +71,30 @@ def _take(item: Article | Skipped, arts: dict[str, Article], problems: list[str]
 
 
 def in_process(service) -> AskFn:
-    """Asks a ``QAService`` directly; a ``QAError`` becomes a ``TargetError``."""
+    """Asks a ``QAService`` directly; a ``QAError`` becomes a ``TargetError``. The answer
+    JSON carries the trace of the question's path under ``TRACE_KEY`` (for the stage table)."""
     from qa.errors import QAError
 
     def ask(question: str, filters: dict) -> dict:
         try:
-            f = Filters(**{k: tuple(v) if isinstance(v, list) else v for k, v in filters.items()})
-            return service.ask(question, (), f).to_json()
+            ans = service.ask(question, (), to_filters(filters), trace=True)
         except QAError as exc:
             raise TargetError(f"{exc.code}: {exc.message}") from exc
+        out = ans.to_json()
+        if ans.trace is not None:
+            out[TRACE_KEY] = ans.trace.to_json()
+        return out
 
     return ask
+
+
+#: Where an in-process answer carries its trace; taken off before the answer is scored.
+TRACE_KEY = "_trace"
+
+
+def to_filters(filters: dict) -> Filters:
+    """A case's ``filters`` mapping as ``Filters``."""
+    return Filters(**{k: tuple(v) if isinstance(v, list) else v for k, v in filters.items()})
 
 
 def over_http(url: str, token: str | None = None, timeout: float = 120.0) -> AskFn:
@@ -144,11 +158,30 @@ class Run:
         """Every threshold holds."""
         return all(t.passed for t in self.thresholds)
 
+    def stage_table(self) -> dict:
+        """Per kind, how many cases passed each stage and where the rest were lost."""
+        from .stages import aggregate
+
+        return aggregate([(r.case, r.stages) for r in self.results])
+
+    def splits(self) -> dict:
+        """Cases passed in each half of the suite (``Case.split``), by kind."""
+        out: dict[str, dict] = {}
+        for r in self.results:
+            half = out.setdefault(r.case.split, {"cases": 0, "passed": 0, "kinds": {}})
+            half["cases"] += 1
+            half["passed"] += int(r.passed)
+            k = half["kinds"].setdefault(r.case.kind, [0, 0])
+            k[0] += int(r.passed)
+            k[1] += 1
+        return out
+
 
 def run_suite(suite: Suite, ask: AskFn, corpus: Mapping[str, Article], *, target: str,
-              progress: bool | None = None) -> Run:
+              progress: bool | None = None, keep_traces: bool = False) -> Run:
     """Asks every case's question, scores the answers and checks the thresholds. A failing
-    question fails its case; the run goes on."""
+    question fails its case; the run goes on. ``keep_traces``: each result keeps the trace of
+    its question's path (what calibration fits on)."""
     from tqdm import tqdm
 
     if progress is None:
@@ -159,14 +192,19 @@ def run_suite(suite: Suite, ask: AskFn, corpus: Mapping[str, Article], *, target
     bar = tqdm(suite.cases, desc=suite.name, unit="q", disable=not progress, file=sys.stderr)
     for case in bar:
         t = time.perf_counter()
+        trace = None
         try:
             answer, error = ask(case.question, dict(case.filters)), None
             if not isinstance(answer, dict) or "answer" not in answer:
                 answer, error = None, f"not an answer: {str(answer)[:200]}"
+            else:
+                trace = answer.pop(TRACE_KEY, None)
         except TargetError as exc:
             answer, error = None, str(exc)
-        results.append(score(case, answer, corpus, error=error,
-                             seconds=time.perf_counter() - t))
+        result = score(case, answer, corpus, error=error, seconds=time.perf_counter() - t)
+        result.stages = stages(case, answer, trace, result.passed)
+        result.trace = trace if keep_traces else None
+        results.append(result)
     values = m.aggregate(results)
     engines = sorted({r.answer.get("engine", "") for r in results if r.answer})
     return Run(suite, target, results, values, m.check_thresholds(values, suite.thresholds),
@@ -186,7 +224,15 @@ def summary_table(run: Run) -> str:
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     failed = [r for r in run.results if not r.passed]
+    table = run.stage_table()
+    if table:
+        from .stages import table as stage_text
+
+        lines += ["", "stages (where cases are lost):", stage_text(table)]
     lines.append("")
+    for half, h in sorted(run.splits().items()):
+        kinds = ", ".join(f"{k} {p}/{n}" for k, (p, n) in sorted(h["kinds"].items()))
+        lines.append(f"{half} half: {h['passed']}/{h['cases']} passed ({kinds})")
     lines.append(f"{run.suite.name}: {len(run.results) - len(failed)}/{len(run.results)} cases "
                  f"passed, {run.seconds:.1f}s, target {run.target}"
                  + (f", engine {run.engine}" if run.engine else ""))

@@ -39,6 +39,8 @@ class CaseResult:
     error: str | None = None
     seconds: float = 0.0
     sentences: list[dict] = field(default_factory=list)
+    stages: dict | None = None  # the stage table row (``eval/stages.py``), in-process runs
+    trace: dict | None = None  # the question's trace, kept only for calibration
 
     @property
     def passed(self) -> bool:
@@ -57,7 +59,7 @@ class CaseResult:
             "case": self.case.to_json(), "passed": self.passed, "why": self.why(),
             "error": self.error, "seconds": round(self.seconds, 3), "answer": self.answer,
             "checks": [c.to_json() for c in self.checks], "counts": self.counts,
-            "sentences": self.sentences,
+            "sentences": self.sentences, "stages": self.stages,
         }
 
 
@@ -89,6 +91,8 @@ def score(case: Case, answer: Mapping | None, corpus: Mapping[str, Article], *,
     counts["claims"] = len(claims)
     counts["attributed_claims"] = sum(ct.attributed(c, corpus) for c in claims)
     counts["contests"] = len(answer.get("contested", []))
+    counts["quoted_contests"] = sum(k.get("reason") == "quoted" for k in answer.get("contested", []))
+    counts["asked_contests"] = counts["contests"] - counts["quoted_contests"]
     loud = ct.unhedged(answer)
     counts["unhedged"] = len(loud)
 
@@ -120,10 +124,11 @@ def score(case: Case, answer: Mapping | None, corpus: Mapping[str, Article], *,
                             "every contested claim is attributed" if not loud else
                             "stated as fact: " + " | ".join(s[:120] for s in loud[:3])))
     if case.kind == "fact" and not abstained:
-        checks.append(Check("no false contest", not answer.get("contested"),
-                            "no contest" if not answer.get("contested") else
+        asked = [c for c in answer.get("contested", []) if c.get("reason") != "quoted"]
+        checks.append(Check("no false contest", not asked,
+                            "no contest the question is taken to be about" if not asked else
                             "reports a contest: " + ", ".join(
-                                repr(c.get("topic", "")) for c in answer["contested"]),
+                                repr(c.get("topic", "")) for c in asked),
                             required=False))
     if support:
         weak = [s for s in support if not s.supported]

@@ -21,6 +21,7 @@ A suite names its corpus, its thresholds and its cases::
           - name: Taliban claim victory
             articles: [003_b50cd088e71c6203]        # articles that carry this side
             speakers: [Taliban, Zabihullah Mujahid] # who makes it (speaker, side or affiliation)
+            # says: [August 15]                     # optional: words one of its claims holds
       - id: kabul-population
         kind: abstain
         question: What is the population of Kabul?
@@ -59,7 +60,7 @@ _CASE_KEYS = {
     "contested": {"id", "kind", "question", "sides", "filters", "note", "group"},
     "abstain": {"id", "kind", "question", "filters", "note", "group"},
 }
-_SIDE_KEYS = {"name", "articles", "speakers"}
+_SIDE_KEYS = {"name", "articles", "speakers", "says"}
 _FILTER_KEYS = {"after", "before", "sources", "article_ids"}
 
 
@@ -79,6 +80,7 @@ class Side:
     name: str
     articles: tuple[str, ...] = ()
     speakers: tuple[str, ...] = ()
+    says: tuple[str, ...] = ()  # words one of the side's claims must hold (a figure, a date)
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,8 @@ class Case:
                 d[key] = list(getattr(self, key))
         if self.sides:
             d["sides"] = [{"name": s.name, "articles": list(s.articles),
-                           "speakers": list(s.speakers)} for s in self.sides]
+                           "speakers": list(s.speakers), **({"says": list(s.says)} if s.says else {})}
+                          for s in self.sides]
         if self.filters:
             d["filters"] = self.filters
         if self.note:
@@ -328,10 +331,11 @@ def _case(c, i: int, problems: list[str]) -> Case | None:
             _unknown(s, _SIDE_KEYS, f"{sw}: ", problems)
             arts = _strings(s.get("articles"), f"{sw}.articles", problems)
             speakers = _strings(s.get("speakers"), f"{sw}.speakers", problems)
+            says = _strings(s.get("says"), f"{sw}.says", problems)
             if not arts and not speakers:
                 problems.append(f"{sw}: give the 'articles' or 'speakers' that make this side")
             sides.append(Side(str(s.get("name") or f"side {j + 1}"), tuple(arts),
-                              tuple(speakers)))
+                              tuple(speakers), tuple(says)))
     filters = c.get("filters") or {}
     if not isinstance(filters, dict):
         problems.append(f"{where}.filters: must be a mapping")

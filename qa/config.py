@@ -6,11 +6,22 @@ passed down explicitly; no module reads the environment or imports a global sett
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+#: The weights and thresholds ``python -m eval calibrate --save`` fitted on the dev suites
+#: (with how, when, and what the held-back half scored); they are the defaults below.
+FITTED_FILE = Path(__file__).with_name("fitted.json")
+_FITTED: dict = json.loads(FITTED_FILE.read_text(encoding="utf-8")) if FITTED_FILE.exists() else {}
+
+
+def _fitted(section: str, name: str, fallback: float) -> float:
+    return float(_FITTED.get("settings", {}).get(section, {}).get(name, fallback))
 
 
 def _section(prefix: str) -> SettingsConfigDict:
@@ -85,23 +96,123 @@ class RetrievalSettings(BaseSettings):
     sparse_k: int = Field(40, ge=1, le=500, description="Candidates from BM25.")
     rrf_k: int = Field(60, ge=1, le=1000, description="Reciprocal rank fusion constant.")
     per_article: int = Field(3, ge=1, le=50, description="Most chunks from one article.")
-    min_dense: float = Field(
-        0.25, ge=-1.0, le=1.0,
-        description="Cosine similarity below which a dense-only hit is not evidence.",
-    )
-    min_overlap: float = Field(
-        0.34, ge=0.0, le=1.0,
-        description="Share of the question's content words a chunk must contain (after "
-        "stemming) to count as evidence when its dense similarity is below strong_dense.",
-    )
-    strong_dense: float = Field(
-        0.55, ge=-1.0, le=1.0, description="Cosine similarity that counts as evidence on its own."
-    )
-    lexical_only: float = Field(
-        0.75, ge=0.0, le=1.0,
-        description="Share of the question's content words that makes a chunk evidence whatever "
-        "its dense similarity (a long chunk's vector can bury the one sentence that answers).",
-    )
+
+
+def _weight(section: str, name: str, what: str):
+    return Field(_fitted(section, name, 0.0), ge=-50.0, le=50.0,
+                 description=f"Weight of {what} (fitted).")
+
+
+def _fitted_field(section: str, name: str, fallback: float, description: str, lo: float = 0.0,
+                  hi: float = 1.0):
+    return Field(_fitted(section, name, fallback), ge=lo, le=hi,
+                 description=description + " (fitted)")
+
+
+_S, _A, _C = "QA_SENTENCE_", "QA_ABSTAIN_", "QA_CONTEST_"
+
+
+class SentenceModelSettings(BaseSettings):
+    """The evidence stage's logistic model: the probability that a sentence answers the
+    question, from the features in ``qa/answer/evidence.py``. Fitted by
+    ``python -m eval calibrate --save`` on the fit half of the dev suites (``qa/fitted.json``
+    holds the values, when and how they were fitted, and what the held-back half scored)."""
+
+    model_config = _section(_S)
+
+    bias: float = _fitted_field(_S, "bias", 0.0, "Intercept of the model.", -50.0, 50.0)
+    w_sem: float = _weight(_S, "w_sem", "the cosine similarity of the sentence's vector to the "
+                           "question's")
+    w_sem_prev: float = _weight(_S, "w_sem_prev", "the similarity of the sentence before it "
+                                "(same paragraph)")
+    w_sem_gap: float = _weight(_S, "w_sem_gap", "its similarity less the best candidate's (0 "
+                               "for the best)")
+    w_sem_rank: float = _weight(_S, "w_sem_rank", "1 / (1 + its rank by that similarity among "
+                                "the candidates)")
+    w_lex: float = _weight(_S, "w_lex", "the share of the question's content words it holds, "
+                           "each weighted by its rarity among the candidates")
+    w_lex_ctx: float = _weight(_S, "w_lex_ctx", "the same share over the sentence, the one "
+                               "before it and the headline")
+    w_lex_rank: float = _weight(_S, "w_lex_rank", "1 / (1 + its rank by that share among the "
+                                "candidates)")
+    w_focus: float = _weight(_S, "w_focus", "the same share counting only the question's words "
+                             "that are not names (what it asks about the things it names)")
+    w_focus_ctx: float = _weight(_S, "w_focus_ctx", "that share over the sentence, the one "
+                                 "before it and the headline")
+    w_names_missing: float = _weight(_S, "w_names_missing", "the share of the question's names "
+                                     "absent from the sentence, the one before it and the "
+                                     "headline")
+    w_chunk_sim: float = _weight(_S, "w_chunk_sim", "its chunk's dense similarity to the "
+                                 "question")
+    w_chunk_rank: float = _weight(_S, "w_chunk_rank", "1 / (1 + its chunk's fused retrieval "
+                                  "rank)")
+    w_type_hit: float = _weight(_S, "w_type_hit", "it holding the answer type the question asks "
+                                "for (date, number, person, place)")
+    w_type_miss: float = _weight(_S, "w_type_miss", "a question asking for an answer type it "
+                                 "does not hold")
+    w_attributed: float = _weight(_S, "w_attributed", "it carrying a reporting verb (who said "
+                                  "it)")
+    w_fragment: float = _weight(_S, "w_fragment", "it reading as a fragment (lower-case start, "
+                                "or a pronoun with no sentence before it)")
+    w_length: float = _weight(_S, "w_length", "its length (words / 60, at most 1)")
+    keep_ratio: float = _fitted_field(_S, "keep_ratio", 0.7, "Other sentences are kept when "
+                                      "their probability reaches this share of the best one's")
+    keep_at_least: float = _fitted_field(_S, "keep_at_least", 0.5, "... and at least this "
+                                         "probability")
+
+
+class AbstentionSettings(BaseSettings):
+    """Whether anything answers: a logistic model over the question's candidate sentences as a
+    whole (``qa/answer/evidence.py``, ``ANSWERABLE_FEATURES``); below ``answer_at`` the answer
+    is that the articles don't say. Fitted by ``python -m eval calibrate --save``."""
+
+    model_config = _section(_A)
+
+    bias: float = _fitted_field(_A, "bias", 0.0, "Intercept of the model.", -50.0, 50.0)
+    w_best: float = _weight(_A, "w_best", "the log-odds of the best sentence answering")
+    w_sem: float = _weight(_A, "w_sem", "the best sentence's similarity to the question")
+    w_max_sem: float = _weight(_A, "w_max_sem", "the highest similarity of any candidate to the "
+                               "question")
+    w_focus: float = _weight(_A, "w_focus", "the best sentence's share of what the question "
+                             "asks about (its non-name words), with its context")
+    w_type_miss: float = _weight(_A, "w_type_miss", "the best sentence lacking the answer type "
+                                 "asked for")
+    w_names_missing: float = _weight(_A, "w_names_missing", "the share of the question's names "
+                                     "the best sentence (with its context) lacks")
+    w_names_unseen: float = _weight(_A, "w_names_unseen", "the share of the question's names no "
+                                    "candidate sentence (with its context) holds")
+    answer_at: float = _fitted_field(_A, "answer_at", 0.5, "Probability of an answer from which "
+                                     "the question is answered")
+
+
+class ContestModelSettings(BaseSettings):
+    """When a contest found among the evidence articles' claims goes into the answer.
+
+    A contest whose claim the answer quotes always does (no cited claim without its
+    counter-claim). Any other contest goes in when the logistic model over its features
+    (``qa/answer/contests.py``) gives at least ``attach_at``. Fitted by
+    ``python -m eval calibrate --save``."""
+
+    model_config = _section(_C)
+
+    bias: float = _fitted_field(_C, "bias", 0.0, "Intercept of the model.", -50.0, 50.0)
+    w_topic: float = _weight(_C, "w_topic", "the question's similarity to the contested point")
+    w_core: float = _weight(_C, "w_core", "the question's similarity to the claims that make "
+                            "the contest")
+    w_best_claim: float = _weight(_C, "w_best_claim", "the question's similarity to the closest "
+                                  "of those claims")
+    w_gap: float = _weight(_C, "w_gap", "the highest of those similarities less the best "
+                           "contest's (0 for the best)")
+    w_lex: float = _weight(_C, "w_lex", "the share of the question's content words (weighted by "
+                           "rarity in the evidence) that the point and its claims hold")
+    w_kind: float = _weight(_C, "w_kind", "a figure or date contest answering a 'how many' or "
+                            "'when' question")
+    w_evidence: float = _weight(_C, "w_evidence", "the share of its claims that lie in retrieved "
+                                "chunks")
+    w_answer_sim: float = _weight(_C, "w_answer_sim", "the highest similarity of its claims to "
+                                  "the sentences the answer quotes")
+    attach_at: float = _fitted_field(_C, "attach_at", 0.5, "Probability from which a contest "
+                                     "goes into the answer")
 
 
 class AnswerSettings(BaseSettings):
@@ -110,18 +221,9 @@ class AnswerSettings(BaseSettings):
     model_config = _section("QA_ANSWER_")
 
     max_sentences: int = Field(4, ge=1, le=20, description="Sentences in an extractive answer.")
-    min_coverage: float = Field(
-        0.5, ge=0.0, le=1.0,
-        description="Share of the question's (IDF-weighted) content words that the best sentence "
-        "must contain; below it the extractive engine abstains.",
-    )
+    max_contests: int = Field(3, ge=0, le=20, description="Contests shown with one answer.")
     max_question_chars: int = Field(
         2000, ge=10, le=20000, description="Longer questions are refused with 400."
-    )
-    contest_coverage: float = Field(
-        0.5, ge=0.0, le=1.0,
-        description="Share of the question's content words (weighted by rarity in the "
-        "evidence) that a contest's point must name for the answer to lead with it.",
     )
     history_turns: int = Field(6, ge=0, le=50, description="Earlier turns used by chat.")
 
@@ -206,6 +308,9 @@ class Settings(BaseSettings):
     chunking: ChunkSettings = Field(default_factory=ChunkSettings)
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    sentences: SentenceModelSettings = Field(default_factory=SentenceModelSettings)
+    abstention: AbstentionSettings = Field(default_factory=AbstentionSettings)
+    contests: ContestModelSettings = Field(default_factory=ContestModelSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     web: WebSettings = Field(default_factory=WebSettings)

@@ -8,6 +8,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
+import numpy as np
+
 #: Article IDs appear in answer text as ``[id]``; they must not contain brackets or spaces.
 ARTICLE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127}$")
 #: A citation marker in answer text: ``[003_b50cd088e71c6203]`` (several IDs may share brackets,
@@ -42,6 +44,28 @@ class Article:
     def date_int(self) -> int:
         """The date as YYYYMMDD (0 when unknown), for range filters in the store."""
         return int(self.date.replace("-", "")) if self.date else 0
+
+
+@dataclass(frozen=True)
+class Sentences:
+    """An article's sentences: ``[start, end)`` spans into its text, and one unit vector each
+    (row ``i`` of ``vectors`` is sentence ``i``), made at ingest."""
+
+    spans: tuple[tuple[int, int], ...]
+    vectors: np.ndarray = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """An article as the store holds it: its text, version, chunk count, the attributed claims
+    found at ingest (``claims``: ``qa.claims``' stored form; None when ingest ran without
+    claims) and its sentence vectors (None for articles stored before they were kept)."""
+
+    article: Article
+    content_hash: str
+    n_chunks: int
+    claims: str | None = None
+    sentences: Sentences | None = None
 
 
 @dataclass(frozen=True)
@@ -116,7 +140,10 @@ class Contest:
 
     topic: str
     sides: tuple[ContestSide, ...]
-    kind: Literal["denial", "numbers", "dates"] = "denial"
+    kind: Literal["denial", "numbers", "dates", "values"] = "denial"
+    #: Why an answer shows it: "asked" (the question is about it) or "quoted" (the answer
+    #: quotes one of its claims, and a cited claim never goes without its counter-claim).
+    reason: Literal["asked", "quoted", ""] = ""
 
 
 @dataclass(frozen=True)
@@ -133,6 +160,7 @@ class Answer:
     unsupported_sentences: int = 0  # LLM sentences left without a valid citation
     question: str = ""  # the standalone question actually answered (after chat rewriting)
     timings_ms: dict = field(default_factory=dict, compare=False, hash=False)
+    trace: object | None = field(default=None, compare=False, hash=False, repr=False)
 
     def to_json(self) -> dict:
         """The JSON contract of ``POST /api/ask`` (DESIGN.md)."""
@@ -153,39 +181,42 @@ class Answer:
                 }
                 for c in self.citations
             ],
-            "contested": [
-                {
-                    "topic": k.topic,
-                    "kind": k.kind,
-                    "sides": [
-                        {
-                            "position": s.position,
-                            "claims": [
-                                {
-                                    "speaker": c.speaker,
-                                    "side": c.side,
-                                    "affiliation": c.affiliation,
-                                    "stance": c.stance,
-                                    "quote": c.quote,
-                                    "content": c.content,
-                                    "start": c.start,
-                                    "end": c.end,
-                                    "article_id": c.article_id,
-                                    "date": c.date,
-                                }
-                                for c in s.claims
-                            ],
-                        }
-                        for s in k.sides
-                    ],
-                }
-                for k in self.contested
-            ],
+            "contested": [contest_json(k) for k in self.contested],
             "notes": list(self.notes),
             "removed_citations": self.removed_citations,
             "unsupported_sentences": self.unsupported_sentences,
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
         }
+
+
+def contest_json(k: Contest) -> dict:
+    """A contest as the API gives it."""
+    return {
+        "topic": k.topic,
+        "kind": k.kind,
+        "reason": k.reason,
+        "sides": [
+            {
+                "position": s.position,
+                "claims": [
+                    {
+                        "speaker": c.speaker,
+                        "side": c.side,
+                        "affiliation": c.affiliation,
+                        "stance": c.stance,
+                        "quote": c.quote,
+                        "content": c.content,
+                        "start": c.start,
+                        "end": c.end,
+                        "article_id": c.article_id,
+                        "date": c.date,
+                    }
+                    for c in s.claims
+                ],
+            }
+            for s in k.sides
+        ],
+    }
 
 
 @dataclass(frozen=True)

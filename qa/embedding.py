@@ -11,7 +11,7 @@ import importlib
 import os
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -103,9 +103,26 @@ class MiniLMEmbedding(BaseEmbedding):
             hit = self._recent.get(texts[0])
             if hit is not None:
                 return hit[None, :].copy()
+        out, _ = self._run(texts, None)
+        if len(texts) == 1:
+            self._recent.put(texts[0], out[0].copy())
+        return out
+
+    def embed_spans(self, texts: list[str], spans: list[list[tuple[int, int]]]
+                    ) -> tuple[np.ndarray, list[SpanSums]]:
+        """Each text's embedding, and for each of its character ``spans`` the sum of the
+        token vectors inside it and how many there are: a sentence's vector in the context
+        of its chunk, for free from the same forward pass (mean pooling restricted to the
+        sentence's tokens; "late chunking")."""
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32), []
+        return self._run(texts, spans)
+
+    def _run(self, texts: list[str], spans: list[list[tuple[int, int]]] | None):
         encs = self._tokenizer.encode_batch(texts, add_special_tokens=True)
         order = sorted(range(len(texts)), key=lambda i: len(encs[i].ids))
         out = np.zeros((len(texts), 384), dtype=np.float32)
+        sums: list[SpanSums] = [SpanSums.empty(0)] * len(texts)
         bs = self.embed_batch_size
         batches = [order[b : b + bs] for b in range(0, len(order), bs)]
 
@@ -125,17 +142,19 @@ class MiniLMEmbedding(BaseEmbedding):
             pooled = (hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
             pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
             out[idx] = pooled
+            if spans is not None:
+                for row, i in enumerate(idx):
+                    sums[i] = _span_sums(hidden[row], encs[i].offsets, spans[i])
 
         if len(texts) == 1:
             run(batches[0], self._single)
-            self._recent.put(texts[0], out[0].copy())
         elif len(batches) == 1 or self._workers() == 1:
             for idx in batches:
                 run(idx)
         else:
             # onnxruntime releases the GIL while it runs, so batches proceed on separate cores.
             list(self._executor().map(run, batches))
-        return out
+        return out, sums
 
     def forget(self) -> None:
         """Drops the vectors kept for recent single texts (benchmarks time cold questions)."""
@@ -165,7 +184,85 @@ class MiniLMEmbedding(BaseEmbedding):
         return self.embed(texts).tolist()
 
 
-def make_embedder(cfg: EmbeddingSettings) -> tuple[BaseEmbedding, str]:
+class SpanSums:
+    """Per span of one text: the sum of its token vectors (``sums``, n x 384) and how many
+    tokens that is (``counts``; 0 where truncation cut the span off)."""
+
+    __slots__ = ("sums", "counts")
+
+    def __init__(self, sums: np.ndarray, counts: np.ndarray):
+        self.sums, self.counts = sums, counts
+
+    @classmethod
+    def empty(cls, n: int) -> "SpanSums":
+        return cls(np.zeros((n, 384), dtype=np.float32), np.zeros(n, dtype=np.int32))
+
+
+def _span_sums(hidden: np.ndarray, offsets, spans: list[tuple[int, int]]) -> SpanSums:
+    """Token vectors of ``hidden`` summed per character span (special tokens have no offsets)."""
+    out = SpanSums.empty(len(spans))
+    if not spans:
+        return out
+    hidden = hidden[: len(offsets)]  # the batch's padding rows carry no token
+    starts = np.array([a for a, _ in offsets])
+    ends = np.array([b for _, b in offsets])
+    real = ends > starts
+    for j, (s, e) in enumerate(spans):
+        sel = real & (starts >= s) & (ends <= e)
+        n = int(sel.sum())
+        if n:
+            out.sums[j] = hidden[sel].sum(axis=0)
+            out.counts[j] = n
+    return out
+
+
+class Embedder(Protocol):
+    """What the index, claims and answering need of an embedder."""
+
+    @property
+    def dimensions(self) -> int: ...
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """L2-normalised vectors, one row per text."""
+
+    def embed_spans(self, texts: list[str], spans: list[list[tuple[int, int]]]
+                    ) -> tuple[np.ndarray, list[SpanSums]]:
+        """``embed(texts)`` plus token-vector sums for character spans of each text."""
+
+
+class LlamaIndexEmbedder:
+    """Any llama-index ``BaseEmbedding`` as an ``Embedder``: span vectors are the spans'
+    own embeddings (weighted as one token each), since such a model exposes no token vectors."""
+
+    def __init__(self, model: BaseEmbedding):
+        self.model = model
+        self._dims: int | None = None
+
+    @property
+    def dimensions(self) -> int:
+        if self._dims is None:
+            self._dims = len(self.model.get_text_embedding("dimension probe"))
+        return self._dims
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimensions), dtype=np.float32)
+        vecs = np.asarray(self.model.get_text_embedding_batch(texts), dtype=np.float32)
+        norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+        return vecs / np.where(norms == 0, 1.0, norms)
+
+    def embed_spans(self, texts, spans):
+        vecs = self.embed(texts)
+        pieces = [texts[i][s:e] for i, sp in enumerate(spans) for s, e in sp]
+        flat = self.embed(pieces) if pieces else np.zeros((0, vecs.shape[1]), dtype=np.float32)
+        out, k = [], 0
+        for sp in spans:
+            out.append(SpanSums(flat[k : k + len(sp)].copy(), np.ones(len(sp), dtype=np.int32)))
+            k += len(sp)
+        return vecs, out
+
+
+def make_embedder(cfg: EmbeddingSettings) -> tuple[Embedder, str]:
     """The embedder named by settings, and an ID that goes into collection names so that
     vectors of two models never share a collection."""
     if cfg.provider == "minilm":
@@ -181,4 +278,4 @@ def make_embedder(cfg: EmbeddingSettings) -> tuple[BaseEmbedding, str]:
     if not isinstance(model, BaseEmbedding):
         raise ConfigError(f"{cfg.provider!r} is not a llama-index BaseEmbedding")
     name = getattr(model, "model_name", None) or cls_name
-    return model, f"{cls_name}-{name}".lower()
+    return LlamaIndexEmbedder(model), f"{cls_name}-{name}".lower()

@@ -4,15 +4,14 @@ call."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from .config import Settings
 from .corpus import read_paths
-from .domain import Answer, Article, Filters, IngestSummary, Skipped
+from .domain import Answer, Article, ArticleRecord, Filters, IngestSummary, Skipped
 from .errors import BadRequest, NotFound
-from .index import ArticleRecord, NewsIndex
+from .index import NewsIndex
 
 Turn = dict  # {"role": "user"|"assistant", "content": str}
 
@@ -43,10 +42,8 @@ class QAService:
         """What is computed per article at ingest and stored with it (attributed claims)."""
         if not self.settings.claims:
             return None
-        try:
-            from .claims import annotate
-        except ImportError:
-            return None
+        from .claims import annotate
+
         # Claim vectors are computed once here, so answering never waits for the embedder.
         return lambda article: annotate(article, embedder=self.index.embedder)
 
@@ -67,13 +64,12 @@ class QAService:
             raise BadRequest(f"the question is {len(q)} characters long; the limit is {limit}")
         return q
 
-    def ask(self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None) -> Answer:
-        """A grounded answer to ``question``; ``history`` turns make follow-ups standalone."""
+    def ask(self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None,
+            *, trace: bool = False) -> Answer:
+        """A grounded answer to ``question``; ``history`` turns make follow-ups standalone.
+        ``trace``: the answer also carries what each stage decided (``Answer.trace``)."""
         q = self.check_question(question)
-        t0 = time.perf_counter()
-        answer = self.pipeline().answer(q, list(history), filters or Filters())
-        answer.timings_ms["total"] = (time.perf_counter() - t0) * 1000
-        return answer
+        return self.pipeline().answer(q, list(history), filters or Filters(), trace=trace)
 
     def pipeline(self):
         """The retrieval + answer pipeline, built on first use (it loads models)."""

@@ -95,22 +95,3 @@ def test_streaming_filter_releases_an_unclosed_bracket_at_the_end():
     gate = MarkerFilter(VALID)
     assert gate.feed("see [note") == "see "
     assert gate.flush() == "[note"
-
-
-def test_a_chunks_paragraphs_split_exactly_as_the_whole_article():
-    from qa.answer.sentences import sentence_spans_around, split_spans
-    from qa.corpus import read_paths
-
-    from .conftest import SEEDS
-
-    for art in read_paths([SEEDS]):
-        full = split_spans(art.text)
-        for start in range(0, len(art.text), 397):  # chunk-like windows, ends anywhere
-            end = min(len(art.text), start + 900)
-            ps = art.text.rfind("\n", 0, start) + 1
-            pe = art.text.find("\n", end)
-            pe = len(art.text) if pe < 0 else pe
-            around = sentence_spans_around(art.id, art.content_hash, art.text, start, end)
-            assert list(around) == [(s, e) for s, e in full if s >= ps and e <= pe]
-            # Every sentence that overlaps the window is there, whole.
-            assert {(s, e) for s, e in full if s < end and e > start} <= set(around)

@@ -6,12 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from qa.claims import annotate, claims_of, describe, records_of, unhedged
+from qa.claims import ContestFinder, annotate, describe, unhedged
+
+_FINDER = ContestFinder()
+claims_of = _FINDER.claims
+records_of = _FINDER.records
 from qa.claims.extract import extract
 from qa.claims.sides import same_side, unify
 from qa.corpus import read_paths
 from qa.domain import Article, Claim, Contest, ContestSide
-from qa.index import ArticleRecord
+from qa.domain import ArticleRecord
 
 from .conftest import SEEDS
 
@@ -240,9 +244,9 @@ def test_written_outlet_voice(written_claims):
 
 def test_annotation_survives_a_missing_or_foreign_format(seed_articles):
     art = seed_articles["000"]
-    assert claims_of(ArticleRecord(art, "x1", 0, {})) == []
-    assert claims_of(ArticleRecord(art, "x2", 0, {"claims": '{"format": 99, "claims": []}'})) == []
-    assert claims_of(ArticleRecord(art, "x3", 0, {"claims": "not json"})) == []
+    assert claims_of(ArticleRecord(art, "x1", 0, None)) == []
+    assert claims_of(ArticleRecord(art, "x2", 0, '{"format": 99, "claims": []}')) == []
+    assert claims_of(ArticleRecord(art, "x3", 0, "not json")) == []
 
 
 def test_vectors_are_stored_at_ingest_when_an_embedder_is_given(seed_articles, embedder):

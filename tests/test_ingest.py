@@ -139,7 +139,7 @@ def test_an_import_without_claims_gains_them_later_without_reembedding(
     fast = make_service(make_settings().with_claims(False))
     first = fast.ingest([seed_copy])
     assert first.added == 5 and first.chunks > 0
-    assert all(not r.annotations for r in fast.index.articles(SEED_IDS).values())
+    assert all(r.claims is None for r in fast.index.articles(SEED_IDS).values())
     question = "How many Taliban fighters were killed in Panjshir?"
     assert fast.ask(question).contested == ()  # no claims, so no contest to show
     before = chunk_ids_by_article(fast)
@@ -157,7 +157,7 @@ def test_an_import_without_claims_gains_them_later_without_reembedding(
 
     chunk_texts = {embed_text(c) for c in full.index.sparse_cache.get().chunks}
     assert calls and not any(t in chunk_texts for batch in calls for t in batch)
-    assert all("claims" in r.annotations for r in full.index.articles(SEED_IDS).values())
+    assert all(r.claims for r in full.index.articles(SEED_IDS).values())
     # The running service that answered before the backfill now finds the contest too.
     kinds = {k.kind for k in fast.ask(question).contested}
     assert "numbers" in kinds

@@ -7,7 +7,6 @@ abstention when nothing valid is left), never on the model being right."""
 
 from __future__ import annotations
 
-import types
 
 import pytest
 
@@ -127,7 +126,8 @@ def test_a_reply_citing_nothing_valid_is_not_shown(seed_service, offline_engine)
 
 
 def test_a_contested_claim_stated_as_fact_is_replaced_by_who_claims_what(seed_service,
-                                                                         offline_engine):
+                                                                         offline_engine,
+                                                                         monkeypatch):
     q = "Did the Taliban capture Panjshir?"
     evidence, records = evidence_for(seed_service, q)
     prompted = offline_engine.prompt(q, evidence, records, [])
@@ -140,9 +140,12 @@ def test_a_contested_claim_stated_as_fact_is_replaced_by_who_claims_what(seed_se
         return [fact]
 
     # The wiring, with qa.claims's two functions stood in for (the next test uses the real ones).
-    offline_engine.claims = types.SimpleNamespace(
-        unhedged=unhedged,
-        describe=lambda k: f"The Taliban say they took Panjshir; the resistance denies it [{aid}].")
+    import qa.answer.compose
+    import qa.answer.llm
+
+    monkeypatch.setattr(qa.answer.llm, "unhedged", unhedged)
+    monkeypatch.setattr(qa.answer.compose, "describe",
+                        lambda k: f"The Taliban say they took Panjshir; the resistance denies it [{aid}].")
     from qa.domain import Claim, Contest, ContestSide
 
     text = records[aid].article.text
@@ -161,13 +164,10 @@ def test_a_contested_claim_stated_as_fact_is_replaced_by_who_claims_what(seed_se
 
 def test_real_claims_module_hedges_the_taliban_victory_stated_as_fact(seed_service,
                                                                       offline_engine):
-    from qa.claims import find_contests
-
     q = "Did the Taliban capture Panjshir?"
     evidence, records = evidence_for(seed_service, q)
-    contests = find_contests(q, evidence, records, seed_service.index.embedder)
+    contests = list(seed_service.ask(q).contested)
     assert contests, "the seeds disagree on who controls Panjshir"
-    assert offline_engine.claims is not None
     prompted = offline_engine.prompt(q, evidence, records, contests)
     aid = prompted.shown[0][0].chunk.article_id
     reply = f"The Taliban have taken control of all districts in Panjshir province [{aid}]."

@@ -12,7 +12,8 @@ from qa.config import ChunkSettings, LLMSettings
 from qa.corpus import read_paths
 from qa.domain import Article, Claim, Contest, ContestSide, Evidence
 from qa.errors import ConfigError
-from qa.index import ArticleRecord, Chunker, count_tokens
+from qa.domain import ArticleRecord
+from qa.index import Chunker, count_tokens
 from qa.prompts import PROMPT_DIR, load_prompt
 
 from .conftest import SEEDS
@@ -81,7 +82,7 @@ def seed_evidence(extra: Article | None = None):
     for a in articles:
         chunks = chunker.split(a)
         records[a.id] = ArticleRecord(article=a, content_hash=a.content_hash,
-                                      n_chunks=len(chunks), annotations={})
+                                      n_chunks=len(chunks))
         evidence += [Evidence(chunk=c, score=1.0) for c in chunks]
     return evidence, records
 

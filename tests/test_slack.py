@@ -189,7 +189,9 @@ def test_a_mention_is_answered_in_its_thread_with_the_cited_articles_as_links(
     assert calls == [(question, [])]  # "<@UQABOT01> " is not part of the question
     expected = seed_service.ask(question)
     cited = {c.article_id for c in expected.citations}
-    assert cited == {"002_dc1ae020b261a8f8"}
+    # Wasiq's words (002) and, since the resistance denies his claim, the articles of both
+    # sides of that disagreement.
+    assert "002_dc1ae020b261a8f8" in cited
     answer = block(reply, "answer")["text"]["text"]
     assert set(linked_articles(answer)) == cited
     assert "Ahmadullah Wasiq said" in answer
@@ -282,7 +284,7 @@ def test_the_slash_command_acks_at_once_and_posts_the_answer_to_the_channel(work
     post = workspace.fake.wait_for(lambda: workspace.fake.answered(CHANNEL))[0]
     assert "thread_ts" not in post  # a new message in the channel; follow-ups thread under it
     assert f"<@{ALICE}> asked" in block(post, "question")["elements"][0]["text"]
-    assert set(linked_articles(block(post, "answer")["text"]["text"])) == {"002_dc1ae020b261a8f8"}
+    assert "002_dc1ae020b261a8f8" in set(linked_articles(block(post, "answer")["text"]["text"]))
     assert post["metadata"]["event_payload"]["question"] == "What did Ahmadullah Wasiq say?"
 
 

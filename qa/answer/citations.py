@@ -19,7 +19,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..domain import CITATION_RE, Article, Citation
-from ..retrieve import content_terms
+from ..text import Lexicon
 
 UNSUPPORTED_MARK = "[no citation]"
 
@@ -130,15 +130,17 @@ def check(text: str, valid: Collection[str]) -> CheckedText:
                        unsupported=unsupported)
 
 
-def best_span(sentence: str, spans: Sequence[tuple[int, int]], article_text: str) -> tuple[int, int]:
+def best_span(sentence: str, spans: Sequence[tuple[int, int]], article_text: str,
+              lexicon: Lexicon | None = None) -> tuple[int, int]:
     """Of ``spans`` (article sentences, in evidence order), the one sharing the most content
     words with ``sentence``; the earliest wins ties."""
     if not spans:
         raise ValueError("no candidate spans to quote from")
-    terms = content_terms(CITATION_RE.sub("", sentence))
+    lexicon = lexicon or Lexicon()
+    terms = lexicon.terms(CITATION_RE.sub("", sentence))
     best, best_score = spans[0], -1.0
     for s, e in spans:
-        cand = content_terms(article_text[s:e])
+        cand = lexicon.terms(article_text[s:e])
         score = len(terms & cand) / (1 + 0.01 * len(cand))  # shorter wins a tie in overlap
         if score > best_score:
             best, best_score = (s, e), score
@@ -146,17 +148,18 @@ def best_span(sentence: str, spans: Sequence[tuple[int, int]], article_text: str
 
 
 def citations_for(sentences: Sequence[Sentence], spans: Mapping[str, Sequence[tuple[int, int]]],
-                  articles: Mapping[str, Article]) -> list[Citation]:
+                  articles: Mapping[str, Article], lexicon: Lexicon | None = None) -> list[Citation]:
     """One ``Citation`` per (cited ID, chosen sentence), in answer order, without duplicates.
 
     ``spans[id]`` lists the quotable sentences of article ``id``; ``articles[id]`` is its
     ``Article``. An ID with no quotable sentence is a bug in the caller, not the model."""
     out: list[Citation] = []
     seen: set[tuple[str, int, int]] = set()
+    lexicon = lexicon or Lexicon()
     for sent in sentences:
         for aid in sent.ids:
             art = articles[aid]
-            s, e = best_span(sent.text, spans[aid], art.text)
+            s, e = best_span(sent.text, spans[aid], art.text, lexicon)
             if (aid, s, e) in seen:
                 continue
             seen.add((aid, s, e))

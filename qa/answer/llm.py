@@ -8,21 +8,21 @@ fact gets the disagreement set out in front of it (when ``qa.claims`` is present
 
 from __future__ import annotations
 
-import importlib
 import logging
 import re
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+from ..claims import unhedged
 from ..config import LLMSettings
-from ..domain import CITATION_RE, Answer, Citation, Contest, Evidence
-from ..index import ArticleRecord
+from ..domain import CITATION_RE, Answer, ArticleRecord, Contest, Evidence
 from ..llm import ChatModel
+from ..text import Lexicon
 from .citations import (
     UNSUPPORTED_MARK, MarkerFilter, check, citations_for, drop_unknown_ids, marker_ids,
 )
-from .extractive import abstention
+from .compose import abstention, contest_lead, dedupe
 from .llm_prompt import ANSWER_VARIABLES, SYSTEM_VARIABLES, PromptBuilder, Prompted
 
 __all__ = ["LLMEngine", "Prompted", "SYSTEM_VARIABLES", "ANSWER_VARIABLES"]
@@ -41,11 +41,13 @@ _REFUSAL = re.compile(
 class LLMEngine:
     """Answers from evidence with a chat model and checks its citations."""
 
+    name = "llm"
+
     def __init__(self, cfg: LLMSettings, prompt_dir: Path | None = None):
         self.cfg = cfg
         self.prompts = PromptBuilder(cfg, prompt_dir)
         self.model = ChatModel(cfg)
-        self.claims = _claims_module()
+        self.lexicon = Lexicon()
 
     # --- the two entry points ----------------------------------------------------------------
     def answer(self, question: str, evidence: list[Evidence], records: dict[str, ArticleRecord],
@@ -101,12 +103,13 @@ class LLMEngine:
             cleaned = cleaned.replace(sentence, "", 1)
         checked = check(re.sub(r"[ \t]{2,}", " ", cleaned), valid)
         articles = {aid: records[aid].article for aid in checked.cited_ids}
-        citations = citations_for(checked.sentences, prompted.quotable(records), articles)
+        citations = citations_for(checked.sentences, prompted.quotable(records), articles,
+                                  self.lexicon)
         text, notes = checked.text, _check_notes(removed, checked.unsupported)
         if flagged:
-            lead, lead_citations = _contest_lead(contests, records, self.claims.describe)
+            lead, lead_citations = contest_lead(contests, records)
             text = " ".join(lead + ([text] if text else []))
-            citations = _dedupe(lead_citations + citations)
+            citations = dedupe(lead_citations + citations)
             notes += (f"{len(flagged)} sentence(s) of the model stated a contested point as fact; "
                       "who claims what is said instead.",)
         return Answer(text=text, citations=tuple(citations), engine="llm",
@@ -114,45 +117,10 @@ class LLMEngine:
                       unsupported_sentences=checked.unsupported)
 
     def _unhedged(self, text: str, contests: list[Contest]) -> list[str]:
-        """Sentences of ``text`` stating a contested claim in the narrator's voice (none
-        without ``qa.claims``)."""
-        if self.claims is None or not contests:
+        """Sentences of ``text`` stating a contested claim in the narrator's voice."""
+        if not contests:
             return []
-        return [s for s in self.claims.unhedged(text, contests) if s and s in text]
-
-
-def _contest_lead(contests: list[Contest], records: dict[str, ArticleRecord], describe):
-    """Each contest described (who claims what), and citations of the claims its markers cite."""
-    lead = [d for d in (describe(k) for k in contests) if d]
-    cited = {i for d in lead for m in CITATION_RE.finditer(d) for i in marker_ids(m.group(1))}
-    cites: list[Citation] = []
-    for k in contests:
-        for side in k.sides:
-            for cl in side.claims:
-                rec = records.get(cl.article_id)
-                if rec is not None and cl.article_id in cited:
-                    a = rec.article
-                    cites.append(Citation(article_id=a.id, quote=a.text[cl.start:cl.end],
-                                          start=cl.start, end=cl.end, title=a.title,
-                                          date=a.date, source=a.source))
-    return lead, cites
-
-
-def _claims_module():
-    """``qa.claims`` when it provides ``unhedged()`` and ``describe()``; None (with a warning
-    when the module is there without them). Errors raised while importing it propagate."""
-    try:
-        claims = importlib.import_module("qa.claims")
-    except ModuleNotFoundError as exc:
-        if exc.name == "qa.claims":
-            return None
-        raise
-    missing = [f for f in ("unhedged", "describe") if not callable(getattr(claims, f, None))]
-    if missing:
-        log.warning("qa.claims has no %s(); LLM answers are not checked for contested claims "
-                    "stated as fact", "(), ".join(missing))
-        return None
-    return claims
+        return [s for s in unhedged(text, contests) if s and s in text]
 
 
 def _check_notes(removed: int, unsupported: int) -> tuple[str, ...]:
@@ -163,13 +131,3 @@ def _check_notes(removed: int, unsupported: int) -> tuple[str, ...]:
         notes.append(f"{unsupported} sentence(s) cite no article and are marked "
                      f"{UNSUPPORTED_MARK}.")
     return tuple(notes)
-
-
-def _dedupe(citations: list[Citation]) -> list[Citation]:
-    seen: set[tuple[str, int, int]] = set()
-    out = []
-    for c in citations:
-        if (c.article_id, c.start, c.end) not in seen:
-            seen.add((c.article_id, c.start, c.end))
-            out.append(c)
-    return out

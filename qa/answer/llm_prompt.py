@@ -20,14 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import LLMSettings
-from ..domain import Claim, Contest, Evidence
+from ..domain import ArticleRecord, Claim, Contest, Evidence
 from ..errors import GenerationError
-from ..index import ArticleRecord
 from ..index.chunking import count_tokens, encoding
 from ..llm import Message
 from ..prompts import load_prompt
-from .extractive import ABSTAIN_PREFIX
-from .sentences import sentence_spans, split_spans
+from ..text import split_spans
+from .compose import ABSTAIN_PREFIX
 
 SYSTEM_VARIABLES = frozenset({"abstain"})
 ANSWER_VARIABLES = frozenset({"evidence", "contests", "question", "abstain"})
@@ -60,7 +59,8 @@ class Prompted:
             rec = records[ev.chunk.article_id]
             spans = out.setdefault(rec.article.id, [])
             found = False
-            for s, e in sentence_spans(rec.article.id, rec.content_hash, rec.article.text):
+            spans_of = rec.sentences.spans if rec.sentences is not None else split_spans(rec.article.text)
+            for s, e in spans_of:
                 if e > ev.chunk.start and s < shown_end:
                     found = True
                     if (s, e) not in spans:

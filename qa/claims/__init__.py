@@ -16,33 +16,33 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..domain import Article, Claim
+from ..domain import Article, ArticleRecord, Claim
+from ..embedding import Embedder
 from ..lru import Recent
-from .contests import find_contests
+from .contests import build
 from .extract import extract
+from .groups import Found
 from .prose import describe, unhedged
 from .record import Record, decode, encode
+from .sides import unify
 
-__all__ = ["annotate", "claims_of", "records_of", "find_contests", "describe", "unhedged",
-           "with_vectors"]
-
-_CACHE = Recent(2048)  # (article ID, content hash, annotation hash, contestable) -> (records, complete)
+__all__ = ["annotate", "ContestFinder", "Found", "describe", "unhedged", "with_vectors"]
 
 
-def annotate(article: Article, embedder=None) -> dict[str, str]:
-    """The ``claims`` annotation stored with ``article`` at ingest; with an embedder, each
-    contestable claim carries its sentence vector so that answering never embeds claims."""
+def annotate(article: Article, embedder: Embedder | None = None) -> str:
+    """The claims stored with ``article`` at ingest; with an embedder, each contestable claim
+    carries its sentence vector so that answering never embeds claims."""
     records = extract(article)
     if embedder is not None:
         records = with_vectors(records, embedder)
-    return {"claims": encode(records)}
+    return encode(records)
 
 
 def _contestable(r: Record) -> bool:
     return r.claim.attributed or bool(r.quantities) or bool(r.events)
 
 
-def with_vectors(records: list[Record], embedder) -> list[Record]:
+def with_vectors(records: list[Record], embedder: Embedder) -> list[Record]:
     """Records with sentence vectors (and figure-phrase vectors) filled in, in one batch."""
     need = [i for i, r in enumerate(records) if r.vec is None and _contestable(r)]
     qneed = [(i, j) for i, r in enumerate(records) for j, q in enumerate(r.quantities) if q.vec is None]
@@ -52,7 +52,7 @@ def with_vectors(records: list[Record], embedder) -> list[Record]:
     texts = ([records[i].embed_text() for i in need]
              + [records[i].quantities[j].counted or records[i].quantities[j].phrase for i, j in qneed]
              + [records[i].events[j].label for i, j in eneed])
-    vecs = iter(embed(embedder, texts))
+    vecs = iter(np.asarray(embedder.embed(texts), dtype=np.float32))
     out = list(records)
     for i in need:
         out[i] = replace(out[i], vec=next(vecs))
@@ -67,33 +67,45 @@ def with_vectors(records: list[Record], embedder) -> list[Record]:
     return out
 
 
-def embed(embedder, texts: list[str]) -> np.ndarray:
-    """L2-normalised vectors from the packaged embedder (``.embed``) or any llama-index one."""
-    if hasattr(embedder, "embed"):
-        vecs = np.asarray(embedder.embed(texts), dtype=np.float32)
-    else:
-        vecs = np.asarray(embedder.get_text_embedding_batch(texts), dtype=np.float32)
-    norms = np.linalg.norm(vecs, axis=1, keepdims=True)
-    return vecs / np.where(norms == 0, 1.0, norms)
+class ContestFinder:
+    """The claims stored with articles, decoded once per article version, and the contests
+    among a set of articles, built once per set of versions. One per pipeline: it owns both
+    caches."""
 
+    def __init__(self, embedder: Embedder | None = None):
+        self.embedder = embedder
+        self._records = Recent(2048)  # (id, hash, claims hash, contestable) -> (records, complete)
+        self._built = Recent(256)  # article versions -> contests among them
 
-def records_of(record, embedder=None, contestable: bool = False) -> list[Record]:
-    """The decoded claims of an ``ArticleRecord`` (cached per article version); missing vectors
-    are computed with ``embedder`` when one is given. ``contestable``: only the claims a contest
-    can use (what answering a question needs: a third of them, decoded in a third of the time)."""
-    raw = record.annotations.get("claims") or ""
-    key = (record.article.id, record.content_hash, hash(raw), contestable)
-    hit = _CACHE.get(key)
-    if hit is None or (embedder is not None and hit[1] is False):
-        recs = hit[0] if hit is not None else decode(raw, record.article, contestable)
-        complete = all(r.vec is not None for r in recs if _contestable(r))
-        if embedder is not None and not complete:
-            recs, complete = with_vectors(recs, embedder), True
-        hit = (recs, complete)
-        _CACHE.put(key, hit)
-    return hit[0]
+    def records(self, record: ArticleRecord, contestable: bool = False) -> list[Record]:
+        """The decoded claims of ``record``; missing vectors are computed. ``contestable``:
+        only the claims a contest can use (attributed, or stating a figure or a date; about a
+        third of them, decoded in a third of the time). Missing vectors are computed when the
+        finder has an embedder."""
+        raw = record.claims or ""
+        key = (record.article.id, record.content_hash, hash(raw), contestable)
+        hit = self._records.get(key)
+        if hit is None:
+            recs = decode(raw, record.article, contestable)
+            if self.embedder is not None and not all(r.vec is not None for r in recs
+                                                     if _contestable(r)):
+                recs = with_vectors(recs, self.embedder)
+            hit = recs
+            self._records.put(key, hit)
+        return hit
 
+    def claims(self, record: ArticleRecord) -> list[Claim]:
+        """The attributed claims (and outlet statements) stored with ``record``."""
+        return [r.claim for r in self.records(record)]
 
-def claims_of(record) -> list[Claim]:
-    """The attributed claims (and outlet statements) stored with an ``ArticleRecord``."""
-    return [r.claim for r in records_of(record)]
+    def among(self, records: dict[str, ArticleRecord]) -> list[Found]:
+        """Every contest among the claims of ``records`` (sides unified across them)."""
+        key = tuple(sorted((aid, r.content_hash, hash(r.claims)) for aid, r in records.items()))
+        hit = self._built.get(key)
+        if hit is None:
+            recs: list[Record] = []
+            for aid, *_ in key:
+                recs += self.records(records[aid], contestable=True)
+            hit = build(unify(recs))
+            self._built.put(key, hit)
+        return hit

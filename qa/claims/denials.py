@@ -3,7 +3,9 @@
 A denial is linked to the assertions it answers: those of the side it names ("refuted reports by
 the Taliban"), or, when it names none, those about the same thing ("reports about an
 agreement"); then each side is filled in with its other claims on the point. A denial only by
-negation ("they did not advance") joins a side but never starts a contest.
+negation ("they did not advance") starts a contest only against nearly the same proposition of
+another side about the same thing; one that names what it denies by a pronoun ("it never
+happened") answers the claim of another side its own article reports.
 """
 
 from __future__ import annotations
@@ -49,7 +51,9 @@ def _soft(d: Record) -> bool:
 
 
 _BARE = re.compile(r"^(?:the |a |an )?(?:[\w.-]+(?:’s|'s)? ){0,3}(?:reported |alleged |latest |earlier )?"
-                   r"(?:claims?|allegations?|reports?|statements?|assertions?)\b(?!.*\bthat\b)", re.I)
+                   r"(?:claims?|allegations?|reports?|statements?|assertions?|accusations?|"
+                   r"charges?|accounts?|version|story|narrative|characterization|suggestion|"
+                   r"rumou?rs?)\b(?!.*\bthat\b)", re.I)
 
 
 def _bare(d: Record) -> bool:
@@ -58,10 +62,34 @@ def _bare(d: Record) -> bool:
     return bool(_BARE.match(d.claim.content))
 
 
+#: "It never happened", "This is not true", "None of it is accurate": a denial by negation of
+#: something already said, which it names only by a pronoun.
+_ANAPHORIC = re.compile(r"^(?:it|this|that|none of (?:it|this|that)|any of (?:it|this|that))\b"
+                        r".{0,40}\b(?:happen(?:ed)?|occur(?:red)?|true|accurate|correct|so|"
+                        r"the case)\b", re.I)
+#: A denial by negation with no pronoun for what it denies answers a claim of another side only
+#: when the two are nearly the same proposition (one negated) about the same thing.
+SIM_SOFT = 0.7
+
+
+def anaphoric(d: Record) -> bool:
+    """Whether ``d`` denies something already said that it names only by a pronoun ("it never
+    happened") or by a bare claim noun of the side it answers ("disputed the president's
+    account")."""
+    if d.claim.stance == "denies" and _ANAPHORIC.match(d.claim.content.strip()):
+        return True
+    return d.claim.stance != "asserts" and _bare(d)
+
+
 def _links(d: Record, a: Record, sim: float) -> bool:
-    """Does denial ``d`` answer assertion ``a``?"""
-    if a.claim.side == d.claim.side or _soft(d):
+    """Does denial ``d`` answer assertion ``a``? (Anaphoric denials are linked apart: to the
+    claim of another side they answer in their own article, ``_anaphoric_links``.)"""
+    if a.claim.side == d.claim.side or anaphoric(d):
         return False
+    if _soft(d):
+        names = {w.lower() for w in (a.claim.side + " " + d.claim.side).split()}
+        shared = (set(d.keys) & set(a.keys)) - _VAGUE_KEYS - names
+        return bool(shared) and sim >= SIM_SOFT
     if _bare(d) and a.claim.article_id != d.claim.article_id:
         return False
     if d.target and d.target != ANY_REPORT:
@@ -73,6 +101,23 @@ def _links(d: Record, a: Record, sim: float) -> bool:
     if d.target == ANY_REPORT and (set(d.keys) & set(a.keys)) - _VAGUE_KEYS - names:
         return sim >= SIM_SHARED_KEY
     return sim >= SIM_OPEN
+
+
+def _anaphoric_links(recs: list[Record], deny: list[int], asserts: list[int], sims) -> list:
+    """An anaphoric denial ("it never happened") answers the claim of another side that its
+    own article reports and that is closest to it in meaning: the one the pronoun stands for."""
+    out = []
+    for d in deny:
+        if not anaphoric(recs[d]):
+            continue
+        same = [a for a in asserts if recs[a].claim.article_id == recs[d].claim.article_id
+                and recs[a].claim.side != recs[d].claim.side
+                and recs[d].target in (None, ANY_REPORT, recs[a].claim.side)]
+        if same:
+            best = max(same, key=lambda a: float(sims[d, a]))
+            if float(sims[d, best]) >= SIM_SHARED_KEY:
+                out.append((d, best))
+    return out
 
 
 def _side_name(r: Record) -> str:
@@ -94,6 +139,9 @@ def denials(recs: list[Record]) -> list[Found]:
             if _links(recs[d], recs[a], float(sims[d, a])):
                 u.join(d, a)
                 linked |= {d, a}
+    for d, a in _anaphoric_links(recs, deny, asserts, sims):
+        u.join(d, a)
+        linked |= {d, a}
     out = []
     used: set[int] = set()
     for group in sorted(u.groups(linked), key=lambda g: min(g)):
@@ -134,7 +182,7 @@ def denials(recs: list[Record]) -> list[Found]:
             claims = [recs[i].claim for i in members if _side_name(recs[i]) == name]
             sides.append(ContestSide(f"denied by {_display(recs, name, claims)}", in_order(claims)))
         contest = Contest(topic=_topic(recs[rep], recs), sides=tuple(sides), kind="denial")
-        out.append(Found(contest, vecs[rep], vecs[group]))
+        out.append(Found(contest, vecs[rep], vecs[group], tuple(recs[i].claim for i in group)))
     return out
 
 

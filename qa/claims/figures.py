@@ -95,9 +95,10 @@ def numbers(recs: list[Record]) -> list[Found]:
         if len({recs[qs[k][0]].claim.article_id for k in group}) < 2:
             continue  # one article giving two figures is measuring two things
         topic = count_topic([qs[k][1] for k in group])
-        cvecs = np.stack([recs[i].vec for i in dict.fromkeys(qs[k][0] for k in group)])
+        core = list(dict.fromkeys(qs[k][0] for k in group))
+        cvecs = np.stack([recs[i].vec for i in core])
         out.append(Found(Contest(topic=topic, sides=tuple(sides), kind="numbers"),
-                          cvecs.mean(axis=0), cvecs))
+                          cvecs.mean(axis=0), cvecs, tuple(recs[i].claim for i in core)))
     return out
 
 
@@ -182,5 +183,6 @@ def dates(recs: list[Record]) -> list[Found]:
         evecs = [ev.vec for _, ev in items if ev.vec is not None]
         core = np.stack(evecs) if evecs else np.zeros((0, 384), dtype=np.float32)
         out.append(Found(Contest(topic=f"when {label}", sides=tuple(sides), kind="dates"),
-                          core.mean(axis=0) if evecs else np.zeros(384, dtype=np.float32), core))
+                          core.mean(axis=0) if evecs else np.zeros(384, dtype=np.float32), core,
+                          tuple(r.claim for r, _ in items)))
     return out

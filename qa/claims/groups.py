@@ -14,8 +14,11 @@ class Found:
     """A contest with what relevance is judged on: the vector of its point and of the claims
     that make it (the denials and the assertions they answer; the figures; the dated events)."""
 
-    def __init__(self, contest: Contest, topic_vec: np.ndarray, core: np.ndarray):
+    def __init__(self, contest: Contest, topic_vec: np.ndarray, core: np.ndarray,
+                 core_claims: tuple[Claim, ...] = ()):
         self.contest, self.topic_vec, self.core = contest, unit(topic_vec), core
+        #: The claims that make the disagreement (``core`` holds their vectors).
+        self.core_claims = core_claims
 
 
 def unit(v: np.ndarray) -> np.ndarray:

@@ -49,11 +49,14 @@ DISPUTE = frozenset("dispute contest counter challenge question".split())
 #: Words that call a reported claim false when they are its predicate or object.
 FALSITY = frozenset("""
 wrong false untrue baseless groundless fake inaccurate incorrect misleading disinformation
-misinformation lie lies propaganda fabricated fabrication nonsense unfounded hoax rumour rumor
+misinformation lie lies propaganda fabricated fabrication nonsense unfounded hoax rumour rumor ridiculous
+absurd garbage bogus erroneous
 """.split())
 #: Nouns that name a report or claim; "reports by X that ..." embeds X's claim.
-CLAIM_NOUNS = frozenset("report reports claim claims statement assertion allegation allegations "
-                        "announcement".split())
+CLAIM_NOUNS = frozenset("report reports claim claims statement statements assertion assertions "
+                        "allegation allegations accusation accusations charge charges account "
+                        "accounts version story narrative characterization suggestion rumor "
+                        "rumors rumour rumours announcement".split())
 #: Nouns that name a role a person speaks in ("spokesman for X", "X's head of ...").
 ROLES = frozenset("""
 spokesman spokeswoman spokesperson leader head chief commander minister president official

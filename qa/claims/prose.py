@@ -149,6 +149,9 @@ def unhedged(text: str, contests: list[Contest]) -> list[str]:
 
 def _states(contest: Contest, bare: str, words: frozenset[str]) -> bool:
     low = bare.lower()
+    if contest.kind == "values":
+        # One telling of a sentence that others tell with another value.
+        return any(side.position.lower() in low for side in contest.sides)
     if contest.kind in ("numbers", "dates"):
         topic = _lemmas(contest.topic) - {"number"}  # "the number of children"
         shared = len(topic & words)

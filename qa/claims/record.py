@@ -8,6 +8,7 @@ the side a denial answers, the figures and dated events it states, and its sente
 from __future__ import annotations
 
 import base64
+import re
 import json
 from dataclasses import dataclass, replace
 
@@ -63,13 +64,23 @@ class Record:
     def embed_text(self) -> str:
         """What the sentence vector is computed from: the reported content, its opening
         pronoun named ("they have taken" -> "the Taliban have taken"), when it says enough on
-        its own; else the whole quote."""
+        its own; else the whole quote. A denied claim is what it names ("denied the aide's
+        claims that he assaulted her": "he assaulted her")."""
         c = self.claim
-        if len(c.content.split()) < 5:
+        content = c.content
+        m = _NAMED_CLAIM.match(content)
+        if m and len(m.group(1).split()) >= 3:
+            content = m.group(1)
+        if len(content.split()) < 5:
             return c.quote
-        return name_opening_pronoun(c.content, f"the {c.side}" if self.side_det else c.side)
+        return name_opening_pronoun(content, f"the {c.side}" if self.side_det else c.side)
 
 
+#: "the aide's claims that P", "reports by X that P", "allegations he P": the claim is P.
+_NAMED_CLAIM = re.compile(
+    r"^(?:the |a |an )?(?:[\w.-]+(?:’s|'s)? ){0,4}(?:claims?|reports?|allegations?|accusations?|"
+    r"assertions?|statements?|charges?|accounts?|suggestions?|rumou?rs?)"
+    r"(?: by [^,]{1,60}?)?,? (?:that )?(.+)$", re.I)
 _OPENING = ("they ", "it ", "its ", "their ", "we ", "our ", "he ", "she ", "his ", "her ")
 
 

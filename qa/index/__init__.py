@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..config import Settings
-from ..domain import Article, Chunk, Filters, IngestSummary, Skipped
+from ..domain import Article, ArticleRecord, Chunk, Filters, IngestSummary, Skipped
 from ..embedding import make_embedder
 from ..lru import Recent
 from .chunking import Chunker, count_tokens
 from .sparse import SparseCache, SparseIndex
-from .store import Annotator, ArticleRecord, ChromaStore, Progress, collection_name, where_clause
+from .store import Annotator, ChromaStore, Progress, collection_name, where_clause
 
 __all__ = [
     "NewsIndex", "ArticleRecord", "Chunker", "SparseIndex", "collection_name", "count_tokens",
@@ -59,11 +59,10 @@ class NewsIndex:
         return self.candidates(query, 0, k, filters)[1]
 
     def candidates(self, query: str, dense_k: int, sparse_k: int, filters: Filters | None = None,
-                   sparse_query: str | None = None
-                   ) -> tuple[list[tuple[Chunk, float]], list[tuple[Chunk, float]]]:
-        """The dense and the sparse hits of one search (either ``k`` may be 0; BM25 searches
-        ``sparse_query`` when given), read under one look at the store's state; chunks of
-        committed article versions only."""
+                   vector=None) -> tuple[list[tuple[Chunk, float]], list[tuple[Chunk, float]]]:
+        """The dense and the sparse hits of one search (either ``k`` may be 0; dense search
+        uses ``vector``, the query's embedding, when given), read under one look at the store's
+        state; chunks of committed article versions only."""
         before = self.store.state()
         table = self.sparse_cache.get(generation=before[0])
         if self._recent_generation != before[0]:
@@ -72,8 +71,9 @@ class NewsIndex:
             self._recent, self._recent_generation = Recent(self._recent.size), before[0]
         # A chunk's ID carries its article's content hash, so the BM25 table of any generation
         # holds the right text for every ID it knows; Chroma returns only IDs and distances.
-        dense = self.store.dense(query, dense_k, filters, known=table.by_id) if dense_k else []
-        sparse = table.search(sparse_query or query, sparse_k, filters) if sparse_k else []
+        dense = (self.store.dense(query if vector is None else vector, dense_k, filters,
+                                  known=table.by_id) if dense_k else [])
+        sparse = table.search(query, sparse_k, filters) if sparse_k else []
         # A sync marks the store dirty before its first write and clean again only under a new
         # generation, so a BM25 index of a clean generation holds exactly its committed chunks.
         # When the store was clean before the search and is unchanged after it, that set

@@ -16,30 +16,34 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlparse
 
 import numpy as np
 
 from ..config import ChunkSettings, StoreSettings
-from ..domain import Article, Chunk, Filters, IngestSummary, Skipped
+from ..domain import Article, ArticleRecord, Chunk, Filters, IngestSummary, Skipped
 from ..errors import BadRequest, StoreUnavailable
+from ..text import split_spans
+from . import sentences as sentence_table
 from .chunking import Chunker
 
 PAGE = 2000
-#: Annotations computed at ingest (claims, ...) are stored as JSON strings under these keys.
-Annotator = Callable[[Article], dict[str, str]]
+#: What is computed per article at ingest besides its vectors: its attributed claims, in the
+#: stored form ``qa.claims`` writes and reads (the store keeps it as an opaque string).
+Annotator = Callable[[Article], str]
 Progress = Callable[[int, int], None]
+#: Manifest metadata keys of what ingest computed per article.
+CLAIMS_KEY = "ann_claims"
+SENTENCES_KEY = "sentences"
 
 
-@dataclass(frozen=True)
-class ArticleRecord:
-    """An article as the manifest holds it, with its annotations."""
+class Entry(NamedTuple):
+    """What the manifest says of one committed article."""
 
-    article: Article
     content_hash: str
-    n_chunks: int
-    annotations: dict
+    annotated: bool  # claims were computed at ingest
+    has_sentences: bool  # sentence vectors are stored
 
 
 def collection_name(prefix: str, embedder_id: str, chunking: ChunkSettings) -> str:
@@ -174,14 +178,14 @@ class ChromaStore:
     # --- reads -------------------------------------------------------------------------------
     def manifest_hashes(self) -> dict[str, str]:
         """article_id -> content hash for every committed article."""
-        return {i: h for i, (h, _) in self.manifest_entries().items()}
+        return {i: e.content_hash for i, e in self.manifest_entries().items()}
 
-    def manifest_entries(self) -> dict[str, tuple[str, bool]]:
-        """article_id -> (content hash, annotated at ingest) for every committed article."""
-        out: dict[str, tuple[str, bool]] = {}
+    def manifest_entries(self) -> dict[str, Entry]:
+        """article_id -> what the manifest says of it, for every committed article."""
+        out: dict[str, Entry] = {}
         with store_errors("reading the manifest"):
             for ids, metas, _ in self._pages(self.manifest, ["metadatas"]):
-                out.update((i, (m["content_hash"], any(k.startswith("ann_") for k in m)))
+                out.update((i, Entry(m["content_hash"], CLAIMS_KEY in m, SENTENCES_KEY in m))
                            for i, m in zip(ids, metas))
         return out
 
@@ -272,12 +276,15 @@ class ChromaStore:
         with store_errors("syncing"):
             state = self._state()
             entries = self.manifest_entries()
-            known = {i: h for i, (h, _) in entries.items()}
-            todo = [a for a in incoming.values() if known.get(a.id) != a.content_hash]
-            # Unchanged articles stored without annotations (an import with claims off) get
-            # them now, without re-embedding.
+            known = {i: e.content_hash for i, e in entries.items()}
+            # Articles stored before sentence vectors were kept are embedded again.
+            todo = [a for a in incoming.values() if known.get(a.id) != a.content_hash
+                    or not entries[a.id].has_sentences]
+            # Unchanged articles stored without claims (an import with claims off) get them
+            # now, without re-embedding.
             backfill = [a for a in incoming.values()
-                        if annotate is not None and entries.get(a.id) == (a.content_hash, False)]
+                        if annotate is not None and a.id in entries
+                        and entries[a.id] == (a.content_hash, False, True)]
             gone = [i for i in known if i not in incoming] if prune else []
             if not todo and not backfill and not gone and not state["dirty"]:
                 return IngestSummary(unchanged=len(incoming), skipped=tuple(skipped),
@@ -315,14 +322,15 @@ class ChromaStore:
         chunked = [(a, self.chunker.split(a)) for a in batch]
         flat = [c for _, cs in chunked for c in cs]
         if annotate is None:
-            vectors, annotations = _embed(self.embedder, [embed_text(c) for c in flat]), None
+            vectors, tables = self._embed(chunked)
+            annotations = None
         else:
             # Annotating (a spaCy parse, mostly holding the GIL) runs beside embedding (onnxruntime
             # releases it), so the two share both cores rather than taking turns: ~8% less wall
             # time for ingest with claims on 2 cores, measured side by side.
             with ThreadPoolExecutor(1, thread_name_prefix="annotate") as pool:
                 pending = pool.submit(lambda: [annotate(a) for a, _ in chunked])
-                vectors = _embed(self.embedder, [embed_text(c) for c in flat])
+                vectors, tables = self._embed(chunked)
                 annotations = pending.result()
         for b in range(0, len(flat), 1000):
             part = flat[b : b + 1000]
@@ -335,7 +343,8 @@ class ChromaStore:
             ids=[a.id for a, _ in chunked],
             embeddings=[[1.0] for _ in chunked],
             documents=[a.text for a, _ in chunked],
-            metadatas=[_article_metadata(a, len(cs), annotations[n] if annotations else {})
+            metadatas=[_article_metadata(a, len(cs), annotations[n] if annotations else None,
+                                         tables[n])
                        for n, (a, cs) in enumerate(chunked)],
         )
         for a, _ in chunked:
@@ -344,14 +353,33 @@ class ChromaStore:
             )
         return len(flat)
 
+    def _embed(self, chunked: list[tuple[Article, list[Chunk]]]):
+        """Chunk vectors, and each article's sentence table pooled from the same pass."""
+        spans = [split_spans(a.text) for a, _ in chunked]
+        texts, local, owner = [], [], []
+        for n, (a, chunks) in enumerate(chunked):
+            for c in chunks:
+                offset = len(c.title) + 1 if c.title else 0
+                idx, loc = sentence_table.chunk_spans(c, spans[n], offset)
+                texts.append(embed_text(c))
+                local.append(loc)
+                owner.append((n, idx))
+        vectors, sums = self.embedder.embed_spans(texts, local)
+        parts: list[list] = [[] for _ in chunked]
+        for (n, idx), s in zip(owner, sums):
+            parts[n].append((idx, s))
+        tables = [sentence_table.pooled(a, spans[n], parts[n], self.embedder)
+                  for n, (a, _) in enumerate(chunked)]
+        return vectors.tolist(), tables
+
     def _annotate_only(self, batch: list[Article], annotate: Annotator) -> None:
-        """Adds annotations to committed, unchanged articles; their chunks stay as they are."""
+        """Adds claims to committed, unchanged articles; their chunks and vectors stay."""
         got = self.manifest.get(ids=[a.id for a in batch], include=["metadatas"])
-        n_chunks = {i: int(m.get("n_chunks", 0)) for i, m in zip(got["ids"], got["metadatas"])}
-        batch = [a for a in batch if a.id in n_chunks]
+        metas = dict(zip(got["ids"], got["metadatas"]))
+        batch = [a for a in batch if a.id in metas]
         self.manifest.update(
             ids=[a.id for a in batch],
-            metadatas=[_article_metadata(a, n_chunks[a.id], annotate(a)) for a in batch],
+            metadatas=[{**metas[a.id], CLAIMS_KEY: annotate(a)} for a in batch],
         )
 
     def _sweep(self) -> None:
@@ -411,7 +439,7 @@ class ChromaStore:
         ``VectorIndexRetriever`` instead cost ~4 ms more a search at 2,000 articles, most of it
         fetching and wrapping 40 documents that the BM25 table already holds (bench/query.py).
         """
-        vector = self.embedder.get_query_embedding(query)
+        vector = [float(x) for x in (self.embedder.embed([query])[0] if isinstance(query, str) else query)]
         where = where_clause(filters)
         with store_errors("searching"):
             got = self.chunks.query(query_embeddings=[vector], n_results=k, where=where,
@@ -448,19 +476,15 @@ def _nearest_first(vector, k: int, ids: list[str], distances: list[float],
     return [p[0] for p in pairs[:k]], [p[1] for p in pairs[:k]]
 
 
-def _embed(embedder, texts: list[str]) -> list[list[float]]:
-    if hasattr(embedder, "embed"):
-        return embedder.embed(texts).tolist()
-    return embedder.get_text_embedding_batch(texts)
-
-
-def _article_metadata(a: Article, n_chunks: int, annotations: dict[str, str]) -> dict:
+def _article_metadata(a: Article, n_chunks: int, claims: str | None, sentences) -> dict:
     meta = {
         "content_hash": a.content_hash, "title": a.title, "date": a.date or "",
         "date_int": a.date_int, "source": a.source or "", "url": a.url or "", "n_chunks": n_chunks,
         "extra": json.dumps(list(a.metadata), ensure_ascii=False),
+        SENTENCES_KEY: sentence_table.encode(sentences),
     }
-    meta.update({f"ann_{k}": v for k, v in annotations.items()})
+    if claims is not None:
+        meta[CLAIMS_KEY] = claims
     return meta
 
 
@@ -470,8 +494,9 @@ def _record(aid: str, meta: dict, text: str) -> ArticleRecord:
         id=aid, text=text, title=meta.get("title", ""), date=meta.get("date") or None,
         source=meta.get("source") or None, url=meta.get("url") or None, metadata=extra,
     )
-    ann = {k[4:]: v for k, v in meta.items() if k.startswith("ann_")}
-    return ArticleRecord(art, meta["content_hash"], int(meta.get("n_chunks", 0)), ann)
+    return ArticleRecord(art, meta["content_hash"], int(meta.get("n_chunks", 0)),
+                         claims=meta.get(CLAIMS_KEY),
+                         sentences=sentence_table.decode(meta.get(SENTENCES_KEY), len(text)))
 
 
 def _date_int(value: str) -> int:

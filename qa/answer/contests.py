@@ -1,0 +1,126 @@
+"""The contest stage: which disagreements among the evidence articles' claims go into the answer.
+
+Contests are found from the evidence, not from the question's words (``qa.claims`` builds them
+from who asserts and who denies, and from differing figures and dates). Two ways in:
+
+1. **No cited claim without its counter-claim.** When a sentence the answer quotes is one of a
+   contest's claims, the contest goes in, whatever the question asked.
+2. **The question is about it.** Otherwise a logistic model over the contest's features (the
+   question's similarity to the contested point, to the claims that make it and to the
+   closest of them, that
+   similarity against the best contest's, the question's words the point holds, a figure or
+   date contest for a "how many"/"when" question, how much of it lies in the retrieved chunks,
+   how close its claims come in meaning to the sentences the answer quotes)
+   gives the probability that the question is about it; ``ContestModelSettings`` holds the
+   fitted weights and threshold.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from ..claims import Found
+from ..config import ContestModelSettings
+from ..domain import Contest, Evidence
+from ..text import Lexicon
+from .evidence import Selection
+from .question import DATE, NUMBER, Question
+
+FEATURES = ("topic", "core", "best_claim", "gap", "lex", "kind", "evidence", "answer_sim")
+
+
+@dataclass
+class ContestCandidate:
+    """A contest among the evidence articles, and why it would (not) go into the answer."""
+
+    found: Found
+    features: np.ndarray = field(repr=False)
+    cited: bool = False
+    p: float = 0.0
+    attached: bool = False
+
+    @property
+    def contest(self) -> Contest:
+        return self.found.contest
+
+
+class ContestModel:
+    """The fitted logistic model over ``FEATURES`` (weights from settings)."""
+
+    def __init__(self, cfg: ContestModelSettings):
+        self.cfg = cfg
+        self.weights = np.array([getattr(cfg, f"w_{f}") for f in FEATURES], dtype=np.float32)
+
+    def probability(self, row: np.ndarray) -> float:
+        z = float(row @ self.weights) + self.cfg.bias
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def candidates(q: Question, found: list[Found], selection: Selection, evidence: list[Evidence],
+               lexicon: Lexicon) -> list[ContestCandidate]:
+    """Every contest with its features, and whether the answer quotes one of its claims."""
+    if not found:
+        return []
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for e in evidence:
+        spans.setdefault(e.chunk.article_id, []).append((e.chunk.start, e.chunk.end))
+    quoted: dict[str, list[tuple[int, int]]] = {}
+    for c in selection.chosen:
+        for k in [c, *c.also]:
+            quoted.setdefault(k.article_id, []).append((k.start, k.end))
+    chosen = np.stack([c.vector for c in selection.chosen]) if selection.chosen else None
+    texts = [lexicon.terms(e.chunk.text) for e in evidence]
+    n = len(texts)
+    weight = {t: math.log(1 + n / (1 + sum(t in x for x in texts))) for t in q.terms}
+    total = sum(weight.values()) or 1.0
+    rels = []
+    for f in found:
+        topic = float(q.vector @ f.topic_vec)
+        core = float(q.vector @ _unit(f.core.mean(axis=0))) if len(f.core) else -1.0
+        best_claim = float((f.core @ q.vector).max()) if len(f.core) else -1.0
+        rels.append((topic, core, best_claim))
+    best = max(max(r) for r in rels)
+    out = []
+    for f, (topic, core, best_claim) in zip(found, rels):
+        members = [c for side in f.contest.sides for c in side.claims]
+        # The words of the point itself and of the claims that make it (not of every claim
+        # a side made on it: a contest that a whole corpus is about holds every word).
+        said = set(lexicon.terms(f.contest.topic))
+        for c in f.core_claims or members:
+            said |= lexicon.terms(c.content or c.quote)
+        lex = sum(w for t, w in weight.items() if t in said) / total
+        kind = float((f.contest.kind == "numbers" and NUMBER in q.wants)
+                     or (f.contest.kind == "dates" and DATE in q.wants))
+        inside = sum(_overlaps(spans.get(c.article_id, ()), c.start, c.end) for c in members)
+        # Whether the contest is about what the answer says: its claims against the chosen
+        # sentences, by meaning.
+        answer_sim = float((chosen @ f.core.T).max()) if chosen is not None and len(f.core) else 0.0
+        row = np.array([topic, core, best_claim, max(topic, core, best_claim) - best, lex, kind,
+                        inside / max(len(members), 1), answer_sim], dtype=np.float32)
+        # Quoted: the answer cites one of the claims the contest shows on a side.
+        cited = any(_overlaps(quoted.get(c.article_id, ()), c.start, c.end) for c in members)
+        out.append(ContestCandidate(f, row, cited))
+    return out
+
+
+def choose(cands: list[ContestCandidate], model: ContestModel, limit: int) -> list[Contest]:
+    """The contests that go into the answer, those the question is about first, each marked
+    with why it is there (see the module docstring)."""
+    for c in cands:
+        c.p = model.probability(c.features)
+        c.attached = c.cited or c.p >= model.cfg.attach_at
+    ranked = sorted((c for c in cands if c.attached), key=lambda c: -c.p)[:limit]
+    return [replace(c.contest, reason="asked" if c.p >= model.cfg.attach_at else "quoted")
+            for c in ranked]
+
+
+def _overlaps(spans, start: int, end: int) -> bool:
+    return any(s < end and start < e for s, e in spans)
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    n = float(np.linalg.norm(v))
+    return v / n if n else v

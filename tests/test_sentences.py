@@ -1,0 +1,98 @@
+"""Sentence vectors made at ingest from the chunk embeddings' own forward pass, and what the
+answer path does with sentences: the counter-claim of a quoted claim, and two tellings of one
+sentence that give different values."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from qa.domain import Article
+from qa.index import sentences as table
+from qa.text import differing_values, split_spans
+
+from .conftest import SEED_IDS
+
+
+def test_every_sentence_of_an_ingested_article_has_a_unit_vector(seed_service):
+    for rec in seed_service.index.articles(SEED_IDS).values():
+        assert rec.sentences is not None
+        assert list(rec.sentences.spans) == split_spans(rec.article.text)
+        norms = np.linalg.norm(rec.sentences.vectors, axis=1)
+        assert np.allclose(norms, 1.0, atol=1e-2)
+
+
+def test_a_pooled_sentence_vector_means_what_the_sentence_says(seed_service, embedder):
+    rec = seed_service.index.article("003_b50cd088e71c6203")
+    spans, vecs = rec.sentences.spans, rec.sentences.vectors
+    alone = embedder[0].embed([rec.article.text[s:e] for s, e in spans])
+    own = np.einsum("ij,ij->i", vecs, alone)
+    # Each pooled vector is closer to its own sentence embedded alone than to most others.
+    others = vecs @ alone.T
+    better = [(own[i] >= np.sort(others[i])[-3]) for i in range(len(spans))]
+    assert sum(better) / len(better) >= 0.8, own
+
+
+def test_the_stored_form_round_trips_and_refuses_another_text(seed_service):
+    rec = seed_service.index.article("000_e5d721c452f0de90")
+    raw = table.encode(rec.sentences)
+    back = table.decode(raw, len(rec.article.text))
+    assert back.spans == rec.sentences.spans
+    assert np.allclose(back.vectors, rec.sentences.vectors, atol=2e-2)
+    assert table.decode(raw, 10) is None  # spans past the end: not this article's table
+    assert table.decode("not json", 10) is None and table.decode(None, 10) is None
+
+
+def test_a_quoted_claim_comes_with_its_denial_whatever_the_question(seed_service):
+    # The question names no disagreement; Wasiq's claim of "an active presence in all
+    # districts" is one that the resistance denies.
+    ans = seed_service.ask("What did Ahmadullah Wasiq say?")
+    assert not ans.abstained
+    assert "Wasiq said" in ans.text
+    quoted = [k for k in ans.contested if k.reason == "quoted"]
+    assert quoted, ans.text
+    k = quoted[0]
+    stances = {c.stance for side in k.sides for c in side.claims}
+    assert "asserts" in stances and stances & {"denies", "disputes"}
+    assert any("National Resistance Front" in c.side for side in k.sides for c in side.claims)
+    assert "denied" in ans.text or "disputed" in ans.text
+
+
+def test_two_tellings_with_different_figures_are_a_contest_not_one_citation(make_service):
+    svc = make_service()
+    base = ("The regional health office said the flood in the Marrow valley had killed {n} people "
+            "by Friday evening, and that rescue teams were still searching the river banks.")
+    svc.ingest_items([
+        Article(id="wire-a", title="Marrow valley flood", text=base.format(n="14") + " Roads were closed.",
+                date="2023-05-05", source="Valley Post"),
+        Article(id="wire-b", title="Flood toll rises", text=base.format(n="23") + " Schools shut.",
+                date="2023-05-06", source="River Times"),
+    ])
+    ans = svc.ask("How many people did the Marrow valley flood kill?")
+    assert not ans.abstained, ans.text
+    values = [k for k in ans.contested if k.kind == "values"]
+    assert values, ans.text
+    positions = {s.position for s in values[0].sides}
+    assert positions == {"14", "23"}
+    by_side = {s.position: {c.article_id for c in s.claims} for s in values[0].sides}
+    assert by_side == {"14": {"wire-a"}, "23": {"wire-b"}}
+    # Neither figure is stated as settled: the sentence is attributed to its outlet.
+    assert "Valley Post" in ans.text and "River Times" in ans.text
+    # The two tellings are never cited as one statement.
+    assert "[wire-a, wire-b]" not in ans.text and "[wire-b, wire-a]" not in ans.text
+
+
+def test_differing_values_reads_one_changed_value_only():
+    def diff(a, b):
+        d = differing_values(a, b)
+        return d and (a[d[0][0]:d[0][1]], b[d[1][0]:d[1][1]])
+
+    assert diff("The stadium was the home of Ankara's Gencler. It opened in 1930.",
+                "The stadium was the home of Bursaspor. It opened in 1930.") == ("Ankara's Gencler", "Bursaspor")
+    assert diff("Lafontaine (November 25, 1865 - July 25, 1920) was a farmer",
+                "Lafontaine (March 15, 1870 - July 25, 1920) was a farmer") == (
+        "November 25, 1865", "March 15, 1870")
+    assert diff("The cat sat on the mat", "The dog sat on the mat") is None  # no value
+    assert diff("Police said on Monday that 12 died", "Police said on Tuesday that 12 died") is None
+    assert diff("President Joe Biden signed the bill", "Biden signed the bill") is None
+    assert diff("Trump said it was fine", "Biden said it was fine") is None  # who said it
+    assert diff("A short line", "Another sentence about something else entirely here") is None
