@@ -71,9 +71,21 @@ class QAService:
         """A grounded answer to ``question``; ``history`` turns make follow-ups standalone."""
         q = self.check_question(question)
         t0 = time.perf_counter()
-        answer = self.pipeline().answer(q, list(history), filters or Filters())
+        standalone = self.standalone(q, history)
+        rewrite_ms = (time.perf_counter() - t0) * 1000
+        answer = self.pipeline().answer(standalone, [], filters or Filters())
+        answer.timings_ms["rewrite"] = rewrite_ms
         answer.timings_ms["total"] = (time.perf_counter() - t0) * 1000
         return answer
+
+    def standalone(self, question: str, history: Sequence[Turn]) -> str:
+        """``question`` (already checked) rewritten with ``history`` into a standalone question,
+        never longer than the question-length limit (``qa.chat.rewrite``)."""
+        if not history:
+            return question
+        from .chat import rewrite
+
+        return rewrite(question, list(history), limit=self.settings.answer.max_question_chars)
 
     def pipeline(self):
         """The retrieval + answer pipeline, built on first use (it loads models)."""
@@ -115,7 +127,7 @@ class QAService:
         ``{"type": "answer", "answer": <the /api/ask JSON>}``. Bad input raises before the first
         event, so the edge can still answer with a 4xx."""
         q = self.check_question(question)
-        return self.pipeline().stream(q, list(history), filters or Filters())
+        return self.pipeline().stream(self.standalone(q, history), [], filters or Filters())
 
     def sessions(self):
         """Server-side chat sessions (one SQLite file under the data dir, shared by workers)."""

@@ -71,8 +71,10 @@ class SessionStore:
         return session_id
 
     def history(self, session_id: str, turns: int | None = None) -> list[dict]:
-        """The last ``turns`` user/assistant pairs as ``{"role", "content"}`` (user turns carry
-        the standalone question); ``NotFound`` if the session is unknown or expired."""
+        """The last ``turns`` user/assistant pairs as ``{"role", "content"}``, user turns as
+        asked: follow-ups are rewritten from those, so a rewrite never feeds the next one (the
+        standalone question is kept beside each, for the record); ``NotFound`` if the session
+        is unknown or expired."""
         self.check_id(session_id)
         with self._db() as db:
             row = db.execute("SELECT touched FROM sessions WHERE id = ?", (session_id,)).fetchone()
@@ -81,9 +83,9 @@ class SessionStore:
                                code="session_not_found")
             limit = self.max_turns if turns is None else 2 * turns
             rows = db.execute(
-                "SELECT role, content, standalone FROM turns WHERE session_id = ? "
+                "SELECT role, content FROM turns WHERE session_id = ? "
                 "ORDER BY seq DESC LIMIT ?", (session_id, limit)).fetchall()
-        return [{"role": r, "content": s or c} for r, c, s in reversed(rows)]
+        return [{"role": r, "content": c} for r, c in reversed(rows)]
 
     def append(self, session_id: str, question: str, standalone: str, answer: str) -> None:
         """Records one exchange and keeps the session alive."""
