@@ -66,6 +66,12 @@ class StoreSettings(BaseSettings):
         None, description="URL of a Chroma server (e.g. http://127.0.0.1:8001) used instead of "
         "the embedded store."
     )
+    chroma_timeout_s: float = Field(
+        5.0, gt=0, le=600,
+        description="Longest wait for one request to a Chroma server (QA_CHROMA_URL); past it "
+        "the request fails with 503 store_unavailable instead of holding a worker thread. "
+        "Raise it for ingest runs with large write batches on a slow server.",
+    )
     collection_prefix: str = Field(
         "news", min_length=1, max_length=40, pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_-]*$",
         description="Prefix of collection names; the rest is derived from embedder and chunking.",

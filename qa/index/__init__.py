@@ -25,14 +25,13 @@ __all__ = [
 class NewsIndex:
     """Dense and sparse search over one store, plus the articles behind the chunks."""
 
-    def __init__(self, settings: Settings, embedder=None, embedder_id: str | None = None,
-                 client=None):
+    def __init__(self, settings: Settings, embedder=None, embedder_id: str | None = None):
         if embedder is None:
             embedder, embedder_id = make_embedder(settings.embedding)
         self.settings = settings
         self.embedder = embedder
         self.store = ChromaStore(settings.store, settings.chunking, embedder,
-                                 embedder_id or "custom", client=client)
+                                 embedder_id or "custom")
         self.sparse_cache = SparseCache(self.store, settings.store.data_dir)
         self._recent = Recent(256)  # (article ID, content hash) -> ArticleRecord
         self._recent_generation: int | None = None  # the store generation they were read at
