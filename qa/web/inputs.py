@@ -110,7 +110,7 @@ def parse_history(raw) -> list[dict]:
     out = []
     for turn in raw:
         if (not isinstance(turn, dict) or set(turn) != {"role", "content"}
-                or turn["role"] not in limits or not isinstance(turn["content"], str)
+                or turn["role"] not in ("user", "assistant") or not isinstance(turn["content"], str)
                 or len(turn["content"]) > limits[turn["role"]]):
             raise BadRequest("each history turn must be {\"role\": \"user\"|\"assistant\", "
                              "\"content\": a string}, a user turn at most "

@@ -59,11 +59,15 @@ def schemas(settings: Settings) -> dict:
             }},
         },
         "Filters": filters,
-        "Turn": {
-            "type": "object", "required": ["role", "content"], "additionalProperties": False,
-            "properties": {"role": {"type": "string", "enum": ["user", "assistant"]},
-                           "content": {"type": "string", "maxLength": max_q * 4}},
-        },
+        # A user turn is a question as asked, held to the question limit; an answer may be longer.
+        "Turn": {"oneOf": [
+            {"type": "object", "required": ["role", "content"], "additionalProperties": False,
+             "properties": {"role": {"type": "string", "enum": ["user"]},
+                            "content": {"type": "string", "maxLength": max_q}}},
+            {"type": "object", "required": ["role", "content"], "additionalProperties": False,
+             "properties": {"role": {"type": "string", "enum": ["assistant"]},
+                            "content": {"type": "string", "maxLength": max_q * 4}}},
+        ]},
         "AskRequest": {
             "type": "object", "required": ["question"], "additionalProperties": False,
             "properties": {
