@@ -168,6 +168,12 @@ class WebSettings(BaseSettings):
     max_body_bytes: int = Field(
         64_000, ge=1_000, le=10_000_000, description="Largest request body accepted."
     )
+    body_timeout_s: float = Field(
+        10.0, gt=0, le=600,
+        description="Longest time a client may take to send a request body; past it the "
+        "request is answered 408 and its worker thread is free (slow clients cannot hold all "
+        "of a worker's QA_THREADS).",
+    )
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed by CORS; empty means CORS is off."
     )

@@ -17,6 +17,7 @@ from flask import Flask, g, request
 
 from ..config import WebSettings
 from ..errors import PayloadTooLarge, RateLimited, Unauthorized
+from .request_body import BODY_ERROR
 
 # Everything the page needs comes from this origin; nothing inline, nothing framed.
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -79,6 +80,9 @@ def install(app: Flask, cfg: WebSettings) -> None:
     @app.before_request
     def _guard():
         is_api = request.path.startswith("/api/")
+        body_error = request.environ.get(BODY_ERROR)
+        if body_error is not None:
+            raise body_error
         length = request.content_length
         if length is not None and length > cfg.max_body_bytes:
             raise PayloadTooLarge(f"the body is {length} bytes; the limit is {cfg.max_body_bytes}")

@@ -1,0 +1,96 @@
+"""What crafted and slow clients do to the HTTP service, tried on a real gunicorn (and the
+development server): slow bodies, chunked bodies over the limit, gunicorn's own errors, limits
+shared by workers, headers that name versions."""
+
+from __future__ import annotations
+
+import json
+import select
+import threading
+import time
+
+import pytest
+
+from .service_process import ServiceProcess, read_reply
+
+PANJSHIR = "Did the Taliban take control of Panjshir?"
+
+
+def dribble(svc: ServiceProcess, path: str = "/api/ask", every_s: float = 0.5,
+            for_s: float = 30.0) -> dict:
+    """A client that sends a request's headers, then its body one byte every ``every_s``
+    seconds; returns what the server answered (``status``, ``json``, ``seconds``)."""
+    body = json.dumps({"question": PANJSHIR}).encode()
+    out: dict = {}
+    s = svc.connect(timeout=for_s + 30)
+    t0 = time.monotonic()
+    s.sendall((f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+               f"Content-Length: {len(body)}\r\n\r\n").encode())
+    try:
+        for byte in body:
+            readable, _, _ = select.select([s], [], [], every_s)
+            if readable:  # the server answered (or closed): stop sending
+                break
+            if time.monotonic() - t0 > for_s:
+                break
+            s.sendall(bytes([byte]))
+        reply = read_reply(s, t0)
+        out.update(status=reply.status, body=reply.body, seconds=reply.seconds)
+    except OSError as exc:
+        out.update(status=None, error=repr(exc), seconds=time.monotonic() - t0)
+    finally:
+        s.close()
+    return out
+
+
+def test_slow_bodies_cannot_hold_every_thread_of_a_worker(tmp_path):
+    """Four connections sending a body a byte every 2 s made /healthz time out with
+    QA_THREADS=2: each held a thread for as long as it kept sending."""
+    env = {"QA_BODY_TIMEOUT_S": "2"}
+    with ServiceProcess(tmp_path / "svc", env, workers=1, threads=2) as svc:
+        results = [{} for _ in range(4)]
+        clients = [threading.Thread(target=lambda r=r: r.update(dribble(svc))) for r in results]
+        for c in clients:
+            c.start()
+        time.sleep(0.5)  # the slow clients hold the threads first
+        health = svc.request("GET", "/healthz", timeout=30)
+        assert health.status == 200
+        assert health.seconds < 15, health.seconds  # two rounds of 2 s, not the 30 s they send
+        for c in clients:
+            c.join(60)
+        for r in results:
+            assert r.get("status") == 408, r
+            assert json.loads(r["body"])["error"]["code"] == "request_timeout"
+            assert r["seconds"] < 20, r
+
+
+def test_a_body_in_time_is_answered_however_it_is_split(tmp_path):
+    env = {"QA_BODY_TIMEOUT_S": "5"}
+    with ServiceProcess(tmp_path / "svc", env, workers=1, threads=2) as svc:
+        body = json.dumps({"question": "x"}).encode()
+        with svc.connect() as s:
+            s.sendall(b"POST /api/ask HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                      b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n")
+            for i in range(0, len(body), 4):
+                time.sleep(0.2)
+                s.sendall(body[i:i + 4])
+            reply = read_reply(s)
+        # The body arrived whole: the question reaches the service (an empty store abstains).
+        assert reply.status == 200, reply.body[:300]
+        assert reply.json["abstained"] is True
+
+
+def test_a_chunked_body_over_the_limit_is_413_not_malformed_json(tmp_path):
+    env = {"QA_MAX_BODY_BYTES": "2000"}
+    with ServiceProcess(tmp_path / "svc", env, workers=1, threads=2) as svc:
+        body = json.dumps({"question": "x" * 5000}).encode()
+        chunks = b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + 1000]), body[i:i + 1000])
+                          for i in range(0, len(body), 1000)) + b"0\r\n\r\n"
+        reply = svc.raw(b"POST /api/ask HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        b"Transfer-Encoding: chunked\r\n\r\n" + chunks)
+        assert reply.status == 413, reply.body[:300]
+        assert reply.json["error"]["code"] == "payload_too_large"
+        small = json.dumps({"question": ""}).encode()
+        ok = svc.raw(b"POST /api/ask HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Transfer-Encoding: chunked\r\n\r\n" + b"%x\r\n%s\r\n0\r\n\r\n" % (len(small), small))
+        assert ok.status == 400 and ok.json["error"]["code"] == "bad_request", ok.body[:300]
