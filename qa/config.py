@@ -163,7 +163,14 @@ class WebSettings(BaseSettings):
         "http://127.0.0.1:8000", description="Base URL of the chat page, used in Slack links."
     )
     rate_limit_per_minute: int = Field(
-        120, ge=0, le=100_000, description="Requests per client per minute on /api/*; 0 = off."
+        120, ge=0, le=100_000,
+        description="Requests per client address per minute on /api/* (those with a wrong token "
+        "too), shared by the workers of a host; 0 = off.",
+    )
+    slack_rate_limit_per_minute: int = Field(
+        600, ge=0, le=100_000,
+        description="Requests per client address per minute on /slack/*; higher than the API's, "
+        "since all of a workspace's events come from a few Slack addresses; 0 = off.",
     )
     max_body_bytes: int = Field(
         64_000, ge=1_000, le=10_000_000, description="Largest request body accepted."

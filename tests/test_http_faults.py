@@ -94,3 +94,43 @@ def test_a_chunked_body_over_the_limit_is_413_not_malformed_json(tmp_path):
         ok = svc.raw(b"POST /api/ask HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                      b"Transfer-Encoding: chunked\r\n\r\n" + b"%x\r\n%s\r\n0\r\n\r\n" % (len(small), small))
         assert ok.status == 400 and ok.json["error"]["code"] == "bad_request", ok.body[:300]
+
+
+def _burst(svc: ServiceProcess, n: int, method: str, path: str, headers: dict | None = None,
+           body=None) -> list[int]:
+    """``n`` requests, eight at a time on new connections, so that every worker takes some."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        return list(pool.map(lambda _: svc.request(method, path, body, headers=headers).status,
+                             range(n)))
+
+
+def test_rate_limits_are_shared_by_workers_and_count_wrong_tokens(tmp_path):
+    """Limits were per worker (2 workers let 3.6x the limit through) and a request with a wrong
+    token was refused before it was counted, so guessing tokens was never limited."""
+    env = {"QA_RATE_LIMIT_PER_MINUTE": "10", "QA_API_TOKEN": "s3cret"}
+    with ServiceProcess(tmp_path / "svc", env, workers=2, threads=4) as svc:
+        wrong = _burst(svc, 30, "GET", "/api/sources", {"Authorization": "Bearer guess"})
+        assert set(wrong) == {401, 429}
+        assert wrong.count(401) <= 11, wrong  # 10 a minute, and what refills meanwhile
+        right = svc.request("GET", "/api/sources", headers={"Authorization": "Bearer s3cret"})
+        assert right.status == 429 and right.json["error"]["code"] == "rate_limited"
+        assert int(right.headers["retry-after"]) >= 1
+        assert svc.request("GET", "/healthz").status == 200  # health checks are not limited
+
+    with ServiceProcess(tmp_path / "svc2", {"QA_RATE_LIMIT_PER_MINUTE": "10"}, workers=2) as svc:
+        codes = _burst(svc, 60, "GET", "/api/sources")  # per worker: 13 of 40 got through
+        assert codes.count(200) <= 11 and codes.count(429) >= 49, codes
+
+
+def test_slack_routes_are_rate_limited_too(tmp_path):
+    env = {"QA_SLACK_RATE_LIMIT_PER_MINUTE": "10", "QA_RATE_LIMIT_PER_MINUTE": "10",
+           "SLACK_SIGNING_SECRET": "secret",
+           "SLACK_BOT_TOKEN": "xoxb-1-2-3", "QA_SLACK_API_URL": "http://127.0.0.1:9/api/"}
+    with ServiceProcess(tmp_path / "svc", env, workers=2) as svc:
+        codes = _burst(svc, 30, "POST", "/slack/events", {"Content-Type": "application/json"},
+                       b'{"type": "event_callback"}')
+        assert set(codes) == {401, 429} and codes.count(401) <= 11, codes
+        # The API keeps its own budget.
+        assert svc.request("GET", "/api/sources").status == 200

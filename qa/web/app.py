@@ -46,7 +46,7 @@ def create_app(service: QAService | None = None, settings: Settings | None = Non
 
     from . import api, metrics, page, security
 
-    security.install(app, settings.web)
+    security.install(app, settings.web, settings.store.data_dir)
     metrics.install(app)
     app.register_blueprint(api.ops)
     app.register_blueprint(api.bp)
