@@ -12,8 +12,10 @@ text back, ``slack_delivery`` keeps the record of what was answered.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+from urllib.parse import parse_qs
 
 from flask import Flask, Request, jsonify, request
 from slack_bolt import App, BoltResponse
@@ -36,6 +38,9 @@ log = logging.getLogger(__name__)
 #: Errors of ``chat.postMessage`` that mean "the bot cannot post here" (a channel it is not in,
 #: a private channel), where ``/ask`` answers through the command's response_url instead.
 NOT_POSTABLE = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}
+#: Slack's timestamps are Unix seconds; a longer number is no timestamp (a 400-digit one made
+#: slack_sdk's verifier overflow converting it to a float: an unauthenticated 500).
+TIMESTAMP_RE = re.compile(r"^[0-9]{1,12}$")
 
 
 def _error(status: int, code: str, message: str):
@@ -79,18 +84,19 @@ class SlackBot:
         """One Slack request: refused with 401 unless signed by Slack within the last 5 minutes;
         otherwise dispatched to bolt (which verifies it again) and acknowledged at once."""
         body = req.get_data()
+        timestamp = req.headers.get("X-Slack-Request-Timestamp") or ""
         try:
-            signed = self.verifier.is_valid(
-                body, req.headers.get("X-Slack-Request-Timestamp"),
-                req.headers.get("X-Slack-Signature"))
-        except ValueError:  # a timestamp that is not a number
+            signed = bool(TIMESTAMP_RE.match(timestamp)) and self.verifier.is_valid(
+                body, timestamp, req.headers.get("X-Slack-Signature"))
+        except (ValueError, OverflowError):
             signed = False
         if not signed:
             return _error(401, "unauthorized", "invalid or expired Slack request signature")
         try:
+            check_payload(body, req.mimetype)
             bolt_req = to_bolt_request(req)
-        except ValueError:
-            return _error(400, "bad_request", "the Slack payload is not valid JSON or form data")
+        except ValueError as exc:
+            return _error(400, "bad_request", f"the Slack payload is not usable: {exc}")
         resp = self.bolt.dispatch(bolt_req)
         if resp.status == 401:
             return _error(401, "unauthorized", "invalid or expired Slack request signature")
@@ -185,13 +191,17 @@ class SlackBot:
             client.chat_postMessage(channel=command["channel_id"], text=message.text,
                                     blocks=message.blocks, metadata=message.metadata,
                                     unfurl_links=False, unfurl_media=False)
+            return
         except SlackApiError as exc:
             if exc.response.get("error") not in NOT_POSTABLE:
                 log.exception("posting the /ask answer failed")
-                respond(text=APOLOGY_TEXT, response_type="ephemeral", replace_original=False)
+                _respond(respond, text=APOLOGY_TEXT, response_type="ephemeral")
                 return
-            respond(text=message.text, blocks=message.blocks, response_type="in_channel",
-                    replace_original=False)
+        except Exception:  # noqa: BLE001 - the Web API unreachable: try the response URL
+            log.exception("the Web API could not take the /ask answer; using the response URL")
+        if not _respond(respond, text=message.text, blocks=message.blocks,
+                        response_type="in_channel"):
+            _respond(respond, text=APOLOGY_TEXT, response_type="ephemeral")
 
     # --- helpers -----------------------------------------------------------------------------
     def _post(self, client: WebClient, channel: str, thread_ts: str,
@@ -238,6 +248,62 @@ class SlackBot:
                 continue
             out[article_id] = SourceInfo(a.title, a.source, a.date)
         return out
+
+
+def _respond(respond, **message) -> bool:
+    """Sends ``message`` through the command's response URL; False when that failed too."""
+    try:
+        resp = respond(replace_original=False, **message)
+    except Exception:  # noqa: BLE001 - nothing else is left to tell the asker with
+        log.exception("the /ask response URL could not be reached either")
+        return False
+    return getattr(resp, "status_code", 200) < 400
+
+
+def check_payload(body: bytes, mimetype: str) -> None:
+    """Raises ``ValueError`` unless ``body`` is what Slack sends: a JSON object (events), or a
+    form whose ``payload``, if any, is a JSON object (interactivity). A signed JSON list or a
+    deeply nested body made bolt fail with a 500."""
+    text = body.decode("utf-8")
+    if mimetype == "application/json":
+        _json_object(text, "the body")
+    elif "payload" in (form := parse_qs(text, keep_blank_values=True)):
+        _json_object(form["payload"][0], "'payload'")
+
+
+#: The fields of Slack's envelopes (Events API, interactivity) that bolt or the listeners read,
+#: by the type they must have when present (None is allowed where Slack sends null).
+_ENVELOPE = {
+    "type": str, "token": str, "team_id": str, "api_app_id": str, "event_id": str,
+    "enterprise_id": (str, type(None)), "trigger_id": str, "response_url": str,
+    "callback_id": str, "event": dict, "user": dict, "team": (dict, type(None)),
+    "channel": (dict, type(None)), "container": dict, "view": dict, "message": dict,
+    "enterprise": (dict, type(None)), "is_enterprise_install": bool,
+    "authorizations": list, "actions": list,
+}
+_EVENT = {"type": str, "subtype": str, "user": str, "bot_id": str, "text": str, "ts": str,
+          "thread_ts": str, "event_ts": str, "channel": str, "channel_type": str, "team": str}
+
+
+def _json_object(text: str, what: str) -> None:
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise ValueError(f"{what} nests too deeply") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"{what} must be a JSON object")
+    _check_fields(value, _ENVELOPE, what)
+    if isinstance(value.get("event"), dict):
+        _check_fields(value["event"], _EVENT, "'event'")
+    for key in ("authorizations", "actions"):
+        if not all(isinstance(x, dict) for x in value.get(key) or []):
+            raise ValueError(f"'{key}' must be a list of objects")
+
+
+def _check_fields(obj: dict, types: dict, what: str) -> None:
+    for key, kind in types.items():
+        if key in obj and not isinstance(obj[key], kind):
+            raise ValueError(f"{key!r} in {what} has the wrong type")
 
 
 def _from_a_person(event: dict, context) -> bool:

@@ -3,6 +3,8 @@ Slack sends it, and answers run on a thread pool that can say when it is idle.""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import sqlite3
 import threading
@@ -92,6 +94,12 @@ def delivery_keys(body: dict) -> list[str]:
         if event.get("type") in ("message", "app_mention") and event.get("channel") \
                 and event.get("ts"):
             keys.append(f"message:{event['channel']}:{event['ts']}")
-    elif body.get("command") and body.get("trigger_id"):
-        keys.append("command:" + str(body["trigger_id"]))
+    elif body.get("command"):
+        if body.get("trigger_id"):
+            keys.append("command:" + str(body["trigger_id"]))
+        else:
+            # No trigger ID: the body itself (its response_url is unique to the invocation)
+            # tells a replay from the same words asked again.
+            canonical = json.dumps(body, sort_keys=True, default=str).encode()
+            keys.append("command-body:" + hashlib.sha256(canonical).hexdigest())
     return keys
