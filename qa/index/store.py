@@ -227,30 +227,10 @@ class ChromaStore:
                          lambda: self.manifest.get(ids=ids, include=["metadatas", "documents"]))
         return {i: _record(i, m, d) for i, m, d in zip(got["ids"], got["metadatas"], got["documents"])}
 
-    def list_articles(self, filters: Filters | None = None, limit: int = 20, offset: int = 0,
-                      query: str | None = None) -> tuple[list[ArticleRecord], int]:
-        """A page of articles (newest first) and the total that match."""
-        where = where_clause(filters)
-        with store_errors("listing articles"):
-            got = self.manifest.get(where=where, include=["metadatas", "documents"])
-        recs = [_record(i, m, d) for i, m, d in zip(got["ids"], got["metadatas"], got["documents"])]
-        if query:
-            q = query.lower()
-            recs = [r for r in recs if q in r.article.title.lower() or q in r.article.text.lower()]
-        recs.sort(key=lambda r: (r.article.date or "", r.article.id), reverse=True)
-        return recs[offset : offset + limit], len(recs)
-
     def count(self) -> tuple[int, int]:
         """(articles, chunks) stored, committed or not."""
         with store_errors("counting"):
             return self.manifest.count(), self.chunks.count()
-
-    def sources(self) -> list[str]:
-        """Every outlet name in the store."""
-        with store_errors("listing sources"):
-            names = {m.get("source") for _, metas, _ in self._pages(self.manifest, ["metadatas"])
-                     for m in metas}
-        return sorted(n for n in names if n)
 
     # --- writes ------------------------------------------------------------------------------
     def sync(self, items: Iterable[Article | Skipped], *, prune: bool = False,
