@@ -34,6 +34,12 @@ accesslog = os.environ.get("QA_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("QA_LOG_LEVEL", "info")
 
+# gunicorn's own errors (414 for a request line over the limit, 431, 400) in the service's
+# JSON error shape, not its HTML page.
+from qa.web.gunicorn_errors import install as _json_errors  # noqa: E402
+
+_json_errors()
+
 if workers > 1:
     os.environ.setdefault("QA_EMBED_THREADS", str(max(1, _cores // workers)))
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

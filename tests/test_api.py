@@ -222,6 +222,16 @@ def test_metrics_count_requests_by_route_and_answers(client):
     assert 'qa_answers_total{abstained="false",contested=' in text
 
 
+def test_unknown_methods_add_no_metrics_series(seed_service):
+    """``curl -X M$RANDOM`` added a series per method: a client could grow /metrics at will."""
+    client = make_app(seed_service).test_client()
+    for n in range(40):
+        assert client.open("/api/sources", method=f"M{n}XQ").status_code == 405
+    text = client.get("/metrics").get_data(as_text=True)
+    assert "XQ" not in text
+    assert 'qa_http_requests_total{method="other",route="unmatched",status="405"} 40.0' in text
+
+
 # --- security ----------------------------------------------------------------------------------
 def test_the_token_guards_the_api_but_not_the_page_or_health(seed_service):
     client = make_app(seed_service, api_token="s3cret").test_client()

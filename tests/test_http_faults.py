@@ -134,3 +134,45 @@ def test_slack_routes_are_rate_limited_too(tmp_path):
         assert set(codes) == {401, 429} and codes.count(401) <= 11, codes
         # The API keeps its own budget.
         assert svc.request("GET", "/api/sources").status == 200
+
+
+def test_gunicorns_own_errors_are_json(tmp_path):
+    """gunicorn answers a request line over its limit (414), too many headers (431) and a
+    malformed request (400) before the app sees them: it sent an HTML page."""
+    with ServiceProcess(tmp_path / "svc") as svc:
+        cases = [
+            (b"GET /api/articles?q=" + b"x" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414,
+             "uri_too_long"),
+            (b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
+             + b"".join(b"X-H%d: 1\r\n" % i for i in range(120)) + b"\r\n", 431,
+             "request_header_fields_too_large"),
+            (b"GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n", 400, "bad_request"),
+        ]
+        for request, status, code in cases:
+            reply = svc.raw(request)
+            assert reply.status == status, reply.body[:200]
+            assert reply.headers["content-type"] == "application/json", reply.headers
+            assert reply.json["error"]["code"] == code and reply.json["error"]["message"]
+            assert b"<html" not in reply.body
+
+
+def test_the_development_server_names_no_versions(tmp_path):
+    with ServiceProcess(tmp_path / "svc", dev=True) as svc:
+        reply = svc.request("GET", "/healthz")
+        assert reply.status == 200
+        assert reply.headers["server"] == "newsqa"  # was "Werkzeug/3.1.9 Python/3.11.7"
+
+
+def test_the_services_own_files_are_private(tmp_path):
+    """sessions.sqlite3 was created 0644: anyone on the host could read the conversations."""
+    env = {"QA_RATE_LIMIT_PER_MINUTE": "100", "SLACK_SIGNING_SECRET": "secret",
+           "SLACK_BOT_TOKEN": "xoxb-1-2-3", "QA_SLACK_API_URL": "http://127.0.0.1:9/api/"}
+    with ServiceProcess(tmp_path / "svc", env) as svc:
+        assert svc.request("POST", "/api/chat", {"question": PANJSHIR}).status == 200
+        assert svc.request("POST", "/slack/events", b"{}").status == 401
+        var = tmp_path / "svc" / "var"
+        names = ["sessions.sqlite3", "rate-limits.sqlite3", "slack-deliveries.sqlite3"]
+        files = [p for p in var.iterdir() if p.name.split("-wal")[0].split("-shm")[0] in names]
+        assert {p.name for p in files} >= set(names)
+        for p in files:
+            assert p.stat().st_mode & 0o777 == 0o600, (p.name, oct(p.stat().st_mode))

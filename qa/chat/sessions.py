@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import BadRequest, NotFound, StoreUnavailable
+from ..private_files import private_file
 
 SESSION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _SCHEMA = """
@@ -29,7 +30,7 @@ class SessionStore:
         self.path = Path(path)
         self.ttl_s = ttl_s
         self.max_turns = max_turns
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(self.path)  # conversations are for the service's user only (0600)
         with self._db() as db:
             db.executescript(_SCHEMA)
 

@@ -12,6 +12,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from ..private_files import private_file
+
 log = logging.getLogger(__name__)
 
 #: Longer than the 5 minutes a signature stays valid, so a replayed request is always caught
@@ -28,7 +30,7 @@ class RecentKeys:
     def __init__(self, path: Path, ttl_s: float = SEEN_TTL_S):
         self.ttl_s = ttl_s
         self._lock = threading.Lock()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)
         self._db = sqlite3.connect(path, timeout=5, isolation_level=None,
                                    check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
