@@ -176,3 +176,10 @@ def test_the_services_own_files_are_private(tmp_path):
         assert {p.name for p in files} >= set(names)
         for p in files:
             assert p.stat().st_mode & 0o777 == 0o600, (p.name, oct(p.stat().st_mode))
+
+
+def test_the_development_server_bounds_a_slow_body_too(tmp_path):
+    with ServiceProcess(tmp_path / "svc", {"QA_BODY_TIMEOUT_S": "2"}, dev=True) as svc:
+        result = dribble(svc)
+        assert result.get("status") == 408, result
+        assert result["seconds"] < 15

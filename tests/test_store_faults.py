@@ -83,10 +83,16 @@ def test_articles_ingested_while_gunicorn_serves_are_answered_without_a_restart(
 
 
 def worker_pids(svc: ServiceProcess) -> set[int]:
-    """The worker processes of ``svc`` (children of the gunicorn master)."""
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(svc.proc.pid)], capture_output=True,
-                         text=True)
-    return {int(p) for p in out.stdout.split()}
+    """The worker processes of ``svc`` (children of the gunicorn master), read from /proc."""
+    pids = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process has gone
+        if int(fields[1]) == svc.proc.pid:  # the field after the state is the parent's PID
+            pids.add(int(stat.parent.name))
+    return pids
 
 
 def test_gunicorn_boots_while_chroma_is_down_and_serves_once_it_is_up(make_chroma_server,
