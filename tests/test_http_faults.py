@@ -9,8 +9,6 @@ import select
 import threading
 import time
 
-import pytest
-
 from .service_process import ServiceProcess, read_reply
 
 PANJSHIR = "Did the Taliban take control of Panjshir?"

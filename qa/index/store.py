@@ -14,7 +14,7 @@ import hashlib
 import json
 import time
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -24,7 +24,7 @@ from ..config import ChunkSettings, StoreSettings
 from ..domain import Article, Chunk, Filters, IngestSummary, Skipped
 from ..errors import StoreUnavailable
 from .chunking import Chunker
-from .connection import Opened, StoreConnection, make_client, state_of, store_errors  # noqa: F401
+from .connection import StoreConnection, state_of, store_errors
 
 PAGE = 2000
 #: Annotations computed at ingest (claims, ...) are stored as JSON strings under these keys.

@@ -7,15 +7,14 @@ mode, which also works under gunicorn) answers afterwards on a small thread pool
 an event it thinks was not acknowledged; the bot answers each question once: retries are
 acknowledged without work, and event IDs and message timestamps already seen are skipped.
 slack_bolt stays in this module; ``slack_blocks`` renders answers, ``slack_text`` reads Slack
-text back, ``slack_delivery`` keeps the record of what was answered.
+text back, ``slack_delivery`` keeps the record of what was answered, ``slack_payload`` checks
+a signed body's shape before bolt reads it.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-from urllib.parse import parse_qs
 
 from flask import Flask, Request, jsonify, request
 from slack_bolt import App, BoltResponse
@@ -31,6 +30,7 @@ from ..service import QAService
 from .slack_blocks import (APOLOGY_TEXT, EVENT_PENDING, PENDING_TEXT, USAGE_TEXT, Links,
                            SlackMessage, SourceInfo, notice, render_answer)
 from .slack_delivery import AnswerExecutor, RecentKeys, delivery_keys
+from .slack_payload import check_payload
 from .slack_text import PERSON_SUBTYPES, clean_question, history_from_replies
 
 log = logging.getLogger(__name__)
@@ -258,52 +258,6 @@ def _respond(respond, **message) -> bool:
         log.exception("the /ask response URL could not be reached either")
         return False
     return getattr(resp, "status_code", 200) < 400
-
-
-def check_payload(body: bytes, mimetype: str) -> None:
-    """Raises ``ValueError`` unless ``body`` is what Slack sends: a JSON object (events), or a
-    form whose ``payload``, if any, is a JSON object (interactivity). A signed JSON list or a
-    deeply nested body made bolt fail with a 500."""
-    text = body.decode("utf-8")
-    if mimetype == "application/json":
-        _json_object(text, "the body")
-    elif "payload" in (form := parse_qs(text, keep_blank_values=True)):
-        _json_object(form["payload"][0], "'payload'")
-
-
-#: The fields of Slack's envelopes (Events API, interactivity) that bolt or the listeners read,
-#: by the type they must have when present (None is allowed where Slack sends null).
-_ENVELOPE = {
-    "type": str, "token": str, "team_id": str, "api_app_id": str, "event_id": str,
-    "enterprise_id": (str, type(None)), "trigger_id": str, "response_url": str,
-    "callback_id": str, "event": dict, "user": dict, "team": (dict, type(None)),
-    "channel": (dict, type(None)), "container": dict, "view": dict, "message": dict,
-    "enterprise": (dict, type(None)), "is_enterprise_install": bool,
-    "authorizations": list, "actions": list,
-}
-_EVENT = {"type": str, "subtype": str, "user": str, "bot_id": str, "text": str, "ts": str,
-          "thread_ts": str, "event_ts": str, "channel": str, "channel_type": str, "team": str}
-
-
-def _json_object(text: str, what: str) -> None:
-    try:
-        value = json.loads(text)
-    except RecursionError:
-        raise ValueError(f"{what} nests too deeply") from None
-    if not isinstance(value, dict):
-        raise ValueError(f"{what} must be a JSON object")
-    _check_fields(value, _ENVELOPE, what)
-    if isinstance(value.get("event"), dict):
-        _check_fields(value["event"], _EVENT, "'event'")
-    for key in ("authorizations", "actions"):
-        if not all(isinstance(x, dict) for x in value.get(key) or []):
-            raise ValueError(f"'{key}' must be a list of objects")
-
-
-def _check_fields(obj: dict, types: dict, what: str) -> None:
-    for key, kind in types.items():
-        if key in obj and not isinstance(obj[key], kind):
-            raise ValueError(f"{key!r} in {what} has the wrong type")
 
 
 def _from_a_person(event: dict, context) -> bool:
