@@ -70,6 +70,9 @@ def test_articles_ingested_while_gunicorn_serves_are_answered_without_a_restart(
             stop.set()
             asker.join(120)
         assert statuses and set(statuses) == {200}, statuses
+        for _ in range(4):  # both workers count the new article at once
+            ready = svc.request("GET", "/readyz")
+            assert ready.status == 200 and ready.json["articles"] == 5, ready.body
 
         # Every worker answers from the new article (new connections spread over both).
         for _ in range(6):

@@ -164,7 +164,9 @@ class ChromaStore:
                 return read()
 
     def ping(self) -> None:
-        """Raises ``StoreUnavailable`` unless the store answers."""
+        """Raises ``StoreUnavailable`` unless the store answers (and follows its state, so the
+        counts read next are of the store as it is now)."""
+        self.state()
         with store_errors("checking the store"):
             self.manifest.count()
             self.client.heartbeat()
