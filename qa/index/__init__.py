@@ -1,7 +1,9 @@
 """The index layer: the only code that talks to chromadb and llama-index's storage classes.
 
 ``NewsIndex`` holds the Chroma store (vectors + article manifest) and the BM25 index derived
-from it, and offers dense search, sparse search, article look-up and incremental sync.
+from it, and offers dense search, sparse search, article look-up, the article list and
+incremental sync. ``connection.py`` opens the store lazily, bounds its requests in time and
+refreshes an embedded store that another process wrote to; ``listing.py`` pages the articles.
 """
 
 from __future__ import annotations
