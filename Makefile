@@ -52,6 +52,7 @@ bench: install
 	$(BIN)/python bench/query.py
 	$(BIN)/python bench/contests.py
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/articles.py
 
 clean:
 	rm -rf var test-artifacts eval/reports .pytest_cache

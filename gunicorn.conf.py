@@ -5,7 +5,7 @@ Environment:
   ``QA_THREADS`` per worker (default 4: slow readers of an answer stream do not hold a
   worker's only thread), ``QA_WORKER_TIMEOUT`` seconds (default 120).
 - Every worker opens its own store client (``preload_app`` is off: Chroma clients and ONNX
-  sessions must not cross a fork). With ``QA_CHROMA_URL`` all workers share one Chroma server;
+  sessions must not cross a fork), on first use: a worker boots while its store is down. With ``QA_CHROMA_URL`` all workers share one Chroma server;
   with the embedded store they share the directory ``QA_DATA_DIR``. Chat sessions live in
   ``$QA_DATA_DIR/sessions.sqlite3`` and are shared by the workers of a host.
 - With several workers, ``QA_EMBED_THREADS`` defaults to cores / workers so that the workers'
@@ -33,6 +33,12 @@ limit_request_fields = 100
 accesslog = os.environ.get("QA_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("QA_LOG_LEVEL", "info")
+
+# gunicorn's own errors (414 for a request line over the limit, 431, 400) in the service's
+# JSON error shape, not its HTML page.
+from qa.web.gunicorn_errors import install as _json_errors  # noqa: E402
+
+_json_errors()
 
 if workers > 1:
     os.environ.setdefault("QA_EMBED_THREADS", str(max(1, _cores // workers)))

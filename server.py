@@ -7,6 +7,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from werkzeug.serving import WSGIRequestHandler
+
 from qa.config import Settings
 from qa.web import create_app
 
@@ -21,8 +23,16 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     settings = Settings().with_store(args.data_dir, args.chroma_url)
     application = create_app(settings=settings)
-    application.run(host=args.host, port=args.port, threaded=True)
+    application.run(host=args.host, port=args.port, threaded=True,
+                    request_handler=QuietRequestHandler)
     return 0
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """Werkzeug's request handler, without Werkzeug's and Python's versions in ``Server``."""
+
+    def version_string(self) -> str:
+        return "newsqa"
 
 
 def __getattr__(name: str):

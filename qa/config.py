@@ -77,6 +77,12 @@ class StoreSettings(BaseSettings):
         None, description="URL of a Chroma server (e.g. http://127.0.0.1:8001) used instead of "
         "the embedded store."
     )
+    chroma_timeout_s: float = Field(
+        5.0, gt=0, le=600,
+        description="Longest wait for one request to a Chroma server (QA_CHROMA_URL); past it "
+        "the request fails with 503 store_unavailable instead of holding a worker thread. "
+        "Raise it for ingest runs with large write batches on a slow server.",
+    )
     collection_prefix: str = Field(
         "news", min_length=1, max_length=40, pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_-]*$",
         description="Prefix of collection names; the rest is derived from embedder and chunking.",
@@ -259,10 +265,23 @@ class WebSettings(BaseSettings):
         "http://127.0.0.1:8000", description="Base URL of the chat page, used in Slack links."
     )
     rate_limit_per_minute: int = Field(
-        120, ge=0, le=100_000, description="Requests per client per minute on /api/*; 0 = off."
+        120, ge=0, le=100_000,
+        description="Requests per client address per minute on /api/* (those with a wrong token "
+        "too), shared by the workers of a host; 0 = off.",
+    )
+    slack_rate_limit_per_minute: int = Field(
+        600, ge=0, le=100_000,
+        description="Requests per client address per minute on /slack/*; higher than the API's, "
+        "since all of a workspace's events come from a few Slack addresses; 0 = off.",
     )
     max_body_bytes: int = Field(
         64_000, ge=1_000, le=10_000_000, description="Largest request body accepted."
+    )
+    body_timeout_s: float = Field(
+        10.0, gt=0, le=600,
+        description="Longest time a client may take to send a request body; past it the "
+        "request is answered 408 and its worker thread is free (slow clients cannot hold all "
+        "of a worker's QA_THREADS).",
     )
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed by CORS; empty means CORS is off."

@@ -44,6 +44,13 @@ class PayloadTooLarge(QAError):
     status = 413
 
 
+class RequestTimeout(QAError):
+    """The client took too long to send its request body."""
+
+    code = "request_timeout"
+    status = 408
+
+
 class RateLimited(QAError):
     code = "rate_limited"
     status = 429

@@ -1,8 +1,9 @@
 """A real Chroma server (``chroma run``) on loopback, for tests of the server mode.
 
 ``ChromaServer`` starts the CLI that ships with chromadb as a child process, waits for its
-heartbeat, and can be stopped, killed and restarted on the same port and data path, so tests can
-show what the service does while its store is down and after it comes back. ``conftest.py``
+heartbeat, and can be stopped, killed, paused (SIGSTOP) and restarted on the same port and data
+path, so tests can show what the service does while its store is down or hung and after it
+comes back. ``conftest.py``
 exposes it as the ``chroma_server`` fixture; other fixtures can build their own with
 ``ChromaServer(path).start()``.
 """
@@ -98,6 +99,16 @@ class ChromaServer:
         """Kills the server outright (SIGKILL), as a crash would."""
         self._end(signal.SIGKILL, 15.0)
 
+    def pause(self) -> None:
+        """Freezes the server (SIGSTOP to its process group): connections are still accepted by
+        the kernel, but nothing answers, as with a hung host."""
+        os.killpg(self.proc.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """Lets a paused server run again (SIGCONT)."""
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGCONT)
+
     def restart(self) -> "ChromaServer":
         """Stops and starts the server on the same port and path."""
         self.stop()
@@ -107,6 +118,7 @@ class ChromaServer:
         if self.proc is None:
             return
         if self.proc.poll() is None:
+            self.resume()  # a paused server would not act on SIGTERM
             self.proc.send_signal(sig)
             try:
                 self.proc.wait(timeout=timeout_s)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
+import socket
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -105,6 +106,9 @@ class FakeSlack:
         self.channels: dict[str, list[dict]] = {}
         self.not_member: set[str] = set()  # channels where chat.postMessage says not_in_channel
         self.failures: dict[str, str] = {}  # method -> error returned (once)
+        # Methods whose calls get no response at all (the connection is closed), as when the
+        # Web API cannot be reached; response_url calls are not affected.
+        self.unreachable: set[str] = set()
         self._clock = 1_700_000_000
         self._cond = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -339,6 +343,11 @@ class FakeSlack:
                 if not path.startswith("/api/"):
                     return self._reply({"ok": False, "error": "not_found"}, 404)
                 method = path[len("/api/"):]
+                if method in fake.unreachable:
+                    fake._record(Call(method, args, response={"unreachable": True}))
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return None
                 auth = self.headers.get("Authorization") or ""
                 token = auth[7:] if auth.startswith("Bearer ") else args.get("token")
                 with fake._cond:

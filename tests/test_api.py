@@ -129,6 +129,37 @@ def test_sessions_are_shared_by_apps_over_the_same_data_dir(seed_service, make_s
     assert follow.get_json()["question"] == "When did the Taliban take control of Panjshir?"
 
 
+def test_pronoun_only_follow_ups_keep_the_question_and_the_answer_small(client, seed_service):
+    """A 668-byte /api/ask with 13 turns of "they them their" took 5 s and answered 6.4 MB."""
+    history = [{"role": "user", "content": "What did Ahmad Massoud say about the Taliban?"}]
+    for _ in range(13):
+        history += [{"role": "assistant", "content": "x"},
+                    {"role": "user", "content": "they them their"}]
+    body = json.dumps({"question": "they them their", "history": history[:-1]})
+    resp = client.post("/api/ask", data=body, content_type="application/json")
+    assert resp.status_code == 200
+    assert len(resp.get_data()) < 200_000  # an ordinary answer with its contests, not 6.4 MB
+    assert len(resp.get_json()["question"]) < 120
+
+
+def test_a_chat_session_stores_no_growing_question(client, seed_service):
+    sid = client.post("/api/chat", json={
+        "question": "What did Ahmad Massoud say about the Taliban?"}).get_json()["session_id"]
+    questions = [client.post("/api/chat", json={"session_id": sid, "question": "they them their"}
+                             ).get_json()["question"] for _ in range(8)]
+    assert max(map(len, questions)) < 120, questions
+    history = seed_service.sessions().history(sid, turns=50)
+    assert [t["content"] for t in history if t["role"] == "user"][1:] == ["they them their"] * 8
+
+
+def test_history_user_turns_are_held_to_the_question_limit(client):
+    too_long = [{"role": "user", "content": "x" * 2001}]
+    resp = client.post("/api/ask", json={"question": "when?", "history": too_long})
+    assert resp.status_code == 400 and "2000" in resp.get_json()["error"]["message"]
+    answer = [{"role": "assistant", "content": "x" * 2001}]
+    assert client.post("/api/ask", json={"question": PANJSHIR, "history": answer}).status_code == 200
+
+
 def test_an_unknown_session_is_a_404_json(client, contract):
     resp = client.post("/api/chat", json={"session_id": "A" * 24, "question": PANJSHIR})
     assert contract.check("/api/chat", "post", resp)["error"]["code"] == "session_not_found"
@@ -189,6 +220,16 @@ def test_metrics_count_requests_by_route_and_answers(client):
     assert 'route="/api/articles/<path:article_id>",status="404"' in text
     assert "qa_http_request_duration_seconds_bucket" in text
     assert 'qa_answers_total{abstained="false",contested=' in text
+
+
+def test_unknown_methods_add_no_metrics_series(seed_service):
+    """``curl -X M$RANDOM`` added a series per method: a client could grow /metrics at will."""
+    client = make_app(seed_service).test_client()
+    for n in range(40):
+        assert client.open("/api/sources", method=f"M{n}XQ").status_code == 405
+    text = client.get("/metrics").get_data(as_text=True)
+    assert "XQ" not in text
+    assert 'qa_http_requests_total{method="other",route="unmatched",status="405"} 40.0' in text
 
 
 # --- security ----------------------------------------------------------------------------------

@@ -83,6 +83,49 @@ def test_standalone_questions_are_fixed_points():
         assert rewrite(once, asked(*earlier, once)) == once
 
 
+def test_follow_ups_made_only_of_pronouns_do_not_grow_the_question():
+    """Each earlier "they them their" used to multiply the rewrite by 3-4 (13 turns: 6.4 MB):
+    a pronoun stood for a run of names that earlier substitutions had made."""
+    for first in ("What did Ahmad Massoud say about the Taliban?", "they them their",
+                  "What did the Taliban say about Panjshir?"):
+        lengths = [len(rewrite("they them their", asked(first, *["they them their"] * n)))
+                   for n in (1, 2, 3, 6, 9)]
+        assert max(lengths) < 120, (first, lengths)
+        assert lengths[-1] == lengths[1], (first, lengths)  # the same after 2 turns as after 9
+
+
+def test_a_capitalised_pronoun_is_not_a_name():
+    assert entities("They said it was over. There were 40 dead.") == []
+    assert rewrite("They them their?", asked("What did the Taliban say?")) == \
+        "The Taliban the Taliban the Taliban's?"
+
+
+CHAINS = [
+    ("Did the Taliban take control of Panjshir?", "and what did the resistance say?",
+     "when did that happen?", "what about Andarab?", "who denied it?", "what did they say?",
+     "and Kabul?", "How many people died there?", "why did it start?", "what did they claim?"),
+    ("What did Ahmad Massoud say about the Taliban?", "what did his spokesman say?",
+     "what about him?", "and what did they say about it?", "when did that happen?") * 3,
+]
+
+
+@pytest.mark.parametrize("chain", CHAINS, ids=["places", "people"])
+def test_a_standalone_question_is_never_longer_than_the_limit(chain):
+    for limit in (60, 120, 2000):
+        history: list[str] = []
+        for q in chain:
+            standalone = rewrite(q, asked(*history), limit=limit)
+            assert len(standalone) <= limit, (limit, q, standalone)
+            history.append(q)
+
+
+def test_an_earlier_turn_longer_than_the_limit_gives_no_context():
+    long_turn = "Did the Taliban take control of Panjshir " + "and Andarab " * 20 + "?"
+    assert rewrite("when did that happen?", asked(long_turn), limit=100) == "when did that happen?"
+    assert rewrite("when did that happen?", asked(long_turn), limit=1000).startswith(
+        "When did the Taliban take control of Panjshir and Andarab")
+
+
 def test_entities_tell_people_from_groups_and_places():
     found = entities("What did the National Resistance Front and Ahmad Massoud say to the "
                      "resistance in Panjshir Valley?")
@@ -98,7 +141,9 @@ def test_topic_is_what_the_question_is_about():
 
 
 # --- sessions ----------------------------------------------------------------------------------
-def test_a_session_keeps_its_turns_in_order_with_standalone_questions(tmp_path):
+def test_a_session_keeps_its_turns_in_order_as_asked(tmp_path):
+    """History gives the questions as asked (follow-ups are rewritten from those, never from
+    an earlier rewrite); the standalone question is kept beside each one."""
     store = SessionStore(tmp_path / "s.sqlite3", ttl_s=3600)
     sid = store.create()
     store.append(sid, "Did the Taliban take control of Panjshir?",
@@ -108,10 +153,17 @@ def test_a_session_keeps_its_turns_in_order_with_standalone_questions(tmp_path):
     assert store.history(sid) == [
         {"role": "user", "content": "Did the Taliban take control of Panjshir?"},
         {"role": "assistant", "content": "They say so [a]."},
-        {"role": "user", "content": "When did the Taliban take control of Panjshir?"},
+        {"role": "user", "content": "when did that happen?"},
         {"role": "assistant", "content": "On Monday [b]."},
     ]
     assert store.history(sid, turns=1) == store.history(sid)[2:]
+    with sqlite3.connect(tmp_path / "s.sqlite3") as db:
+        assert db.execute("SELECT standalone FROM turns WHERE role = 'user' ORDER BY seq").fetchall() \
+            == [("Did the Taliban take control of Panjshir?",),
+                ("When did the Taliban take control of Panjshir?",)]
+    # Rewritten again from what was asked, the conversation means what it meant.
+    assert rewrite("who denied it?", store.history(sid)) == \
+        "Who denied that the Taliban take control of Panjshir?"
 
 
 def test_sessions_are_shared_through_the_file(tmp_path):

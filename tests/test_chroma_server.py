@@ -142,7 +142,8 @@ def test_a_stopped_server_is_store_unavailable_and_a_restart_recovers(make_chrom
         "dense": lambda: svc.index.dense(WHO_LEADS, 5),
         "sparse": lambda: svc.index.sparse("Taliban", 5),
         "ingest": lambda: svc.ingest([SEEDS]),
-        "new service": lambda: make_service(server_settings(server, tmp_path, "worker-2")),
+        # A service builds without its store (a worker boots); using it is what fails.
+        "new service": lambda: make_service(server_settings(server, tmp_path, "worker-2")).ready(),
     }
     for what, call in calls.items():
         with pytest.raises(StoreUnavailable) as err:

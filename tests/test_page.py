@@ -1,5 +1,6 @@
 """The chat page in a real browser (Debian's Chromium driven by Playwright) against the real app
-served over HTTP on loopback, over a store with the seeds and one malicious article.
+served over HTTP on loopback, over a store with the seeds, one malicious article and one whose
+text holds brackets.
 
 Screenshots go to test-artifacts/ so a person can look at the page as the tests saw it.
 """
@@ -33,12 +34,19 @@ EVIL = {
              "Engineers cleared the Zorblat pass of rockfall <img src=x onerror=\"window.__pwned='img'\"> "
              "and traffic resumed, the officials said."),
 }
+BRACKETS_ID = "777_bracket_probe"
+BRACKETS = {  # an article whose own text holds what looks like citation markers
+    "id": BRACKETS_ID, "title": "Quorvent tunnel traffic log", "source": "RT",
+    "date": "2021-09-04",
+    "text": ("Traffic through the Quorvent tunnel was logged at checkpoint [some_id] and "
+             "[000_e5d721c452f0de90], officials said."),
+}
 SHOTS = ARTIFACTS / "page"
 
 
 @pytest.fixture(scope="module")
 def page_service(tmp_path_factory, embedder):
-    """The seeds plus a malicious article, in a store of this module's own."""
+    """The seeds plus a malicious article and one with brackets, in a store of its own."""
     from qa.config import Settings, StoreSettings
     from qa.index import NewsIndex
     from qa.service import QAService
@@ -46,11 +54,12 @@ def page_service(tmp_path_factory, embedder):
     root = tmp_path_factory.mktemp("page")
     corpus = root / "articles"
     shutil.copytree(SEEDS, corpus)
-    (corpus / "evil.jsonl").write_text(json.dumps(EVIL) + "\n", encoding="utf-8")
+    (corpus / "evil.jsonl").write_text(json.dumps(EVIL) + "\n" + json.dumps(BRACKETS) + "\n",
+                                       encoding="utf-8")
     settings = Settings(store=StoreSettings(data_dir=root / "var"))
     emb, emb_id = embedder
     service = QAService(settings, NewsIndex(settings, embedder=emb, embedder_id=emb_id))
-    assert service.ingest([corpus]).added == 6
+    assert service.ingest([corpus]).added == 7
     return service
 
 
@@ -363,6 +372,22 @@ def test_an_article_with_markup_runs_nothing(browser, live):
     assert page.locator("#source b").count() == 0
     assert not watch.dialogs
     shot(page, "09-markup-as-text")
+    ctx.close()
+
+
+def test_brackets_in_an_articles_text_are_no_citation_chips(browser, live):
+    """An article's literal "[some_id]" (or another article's ID) reached the answer with its
+    quote and became a chip: a citation the answer never made."""
+    question = "Where was traffic through the Quorvent tunnel logged?"
+    expected = api_answer(live, question)
+    assert "[some_id]" in expected["answer"], "the quoted sentence holds the brackets"
+    ctx, page, watch = open_page(browser, live)
+    answer = ask(page, question, 1)
+    text = answer.locator(".answer-text")
+    expect(text).to_contain_text("checkpoint [some_id] and [000_e5d721c452f0de90]")
+    ids = text.locator(".chip").evaluate_all("els => els.map(e => e.dataset.article)")
+    assert ids and set(ids) == {BRACKETS_ID}, ids
+    assert not watch.errors
     ctx.close()
 
 

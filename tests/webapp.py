@@ -15,6 +15,7 @@ from qa.config import WebSettings
 def web_settings(service, **web):
     """The service's settings with the web section replaced (rate limit off unless given)."""
     web.setdefault("rate_limit_per_minute", 0)
+    web.setdefault("slack_rate_limit_per_minute", 0)
     return service.settings.model_copy(update={"web": WebSettings(**web)})
 
 

@@ -84,7 +84,8 @@ def understand(asked: str, history: list, embedder: Embedder, lexicon: Lexicon,
     if history:
         from ..chat import rewrite
 
-        text = rewrite(asked, history)[:max_chars]
+        # Never longer than the question-length limit, however long the history.
+        text = rewrite(asked, history, limit=max_chars)
     vector = np.asarray(embedder.embed([text])[0], dtype=np.float32)
     name_terms = frozenset(t for n in names(text) for t in lexicon.terms(n))
     return Question(asked=asked, text=text, vector=vector, terms=lexicon.terms(text),

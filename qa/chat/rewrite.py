@@ -24,6 +24,13 @@ The rule, in order (``rewrite(question, history)``):
 7. If nothing above tied the question to the context, or it ends on a bare reporting verb, the
    topic is carried over: "What did the resistance say?" -> "What did the resistance say about
    <topic>?".
+
+Bounded by construction: a pronoun or an ellipsis is only ever replaced by an entity written in
+one of the questions as asked (a run of names that substitution made, such as "Ahmad Massoud
+Ahmad Massoud's" from "they ... their", is no entity of any question and stands for nothing),
+earlier turns longer than ``limit`` are not questions anyone could have asked and give no
+context, and a rewrite longer than ``limit`` gives way to the question as asked. So a standalone
+question is never longer than the question-length limit, however many follow-ups came before.
 """
 
 from __future__ import annotations
@@ -38,6 +45,9 @@ AUX = {"did", "does", "do", "is", "are", "was", "were", "has", "have", "had", "w
 QUANT = {"many", "much", "long", "often", "far", "old", "big", "large"}
 LEADERS = ("and", "but", "so", "also", "then", "ok", "okay", "well", "now")
 FUNCTION = WH | AUX | set(LEADERS) | {"i", "is", "in", "on", "at", "the", "a", "an", "if"}
+#: Capitalised at the start of a question these are still pronouns, never names.
+PRONOUNS = {"he", "him", "his", "she", "her", "hers", "they", "them", "their", "theirs", "there",
+            "it", "its", "this", "that", "these", "those", "we", "you"}
 ORG_WORDS = {"front", "movement", "province", "valley", "emirate", "army", "ministry", "news",
              "council", "party", "forces", "force", "government", "republic", "union", "nations",
              "states", "district", "city", "agency", "tv", "times", "post", "press", "committee",
@@ -83,7 +93,8 @@ def entities(question: str) -> list[Entity]:
     for m in _ENTITY.finditer(q):
         text = m.group(0)
         words = text.split()
-        if len(words) == 1 and words[0] in {"I", "The"}:
+        if len(words) == 1 and (words[0] in {"I", "The"}
+                                or words[0].lower().strip(".’'") in PRONOUNS):
             continue
         has_the = words[0].lower() == "the"
         names = words[1:] if has_the else words
@@ -137,27 +148,55 @@ def _replace(text: str, old: str, new: str) -> str:
     return re.sub(re.escape(old), lambda _: new, text, count=1, flags=re.I)
 
 
-def _people(questions: Sequence[str]) -> list[str]:
+def _people(questions: Sequence[str], named: frozenset[str]) -> list[str]:
     """Persons named in ``questions``, latest question first, last mention first."""
-    return [e.text for q in reversed(questions) for e in reversed(entities(q)) if e.person]
+    return [e.text for q in reversed(questions) for e in reversed(_named(q, named)) if e.person]
 
 
-def rewrite(question: str, history: Sequence[dict]) -> str:
+def _named(text: str, named: frozenset[str]) -> list[Entity]:
+    """The entities of ``text`` that some question as asked names (see "Bounded")."""
+    return [e for e in entities(text) if e.text.lower() in named]
+
+
+def rewrite(question: str, history: Sequence[dict], limit: int = 2000) -> str:
     """``question`` made standalone using the earlier user turns in ``history`` (see the
-    module docstring for the rule). Standalone questions come back unchanged."""
-    asked = [t.get("content", "") for t in history
+    module docstring for the rule), at most ``limit`` characters (the question-length limit;
+    ``question`` itself must be within it). Standalone questions come back unchanged."""
+    asked = [t["content"] for t in history
              if isinstance(t, dict) and t.get("role") == "user" and isinstance(t.get("content"), str)
-             and t.get("content").strip()]
-    standalone: list[str] = []
+             and t["content"].strip() and len(t["content"]) <= limit]
+    named = frozenset(e.text.lower() for q in (*asked, question) for e in entities(q))
+    earlier: list[_Standalone] = []
     for q in asked:  # earlier follow-ups first become standalone themselves
-        standalone.append(_rewrite_one(q, standalone))
-    return _rewrite_one(question, standalone)
+        earlier.append(_rewrite_within(q, earlier, named, limit))
+    return _rewrite_within(question, earlier, named, limit).text
 
 
-def _rewrite_one(question: str, earlier: list[str]) -> str:
+@dataclass(frozen=True)
+class _Standalone:
+    """An earlier question made standalone, and what it is about. A follow-up that took its
+    context's topic ("when did that happen?", "... say?") is about that same topic, so topics
+    are carried, never nested one inside the next."""
+
+    text: str
+    topic: str
+
+
+def _rewrite_within(question: str, earlier: list[_Standalone], named: frozenset[str],
+                    limit: int) -> _Standalone:
+    text, about = _rewrite_one(question, earlier, named)
+    if len(text) > limit:
+        text, about = question, None
+    return _Standalone(text, about if about is not None else topic(text))
+
+
+def _rewrite_one(question: str, earlier: list[_Standalone],
+                 named: frozenset[str]) -> tuple[str, str | None]:
+    """The standalone question, and its topic when it took its context's (else None)."""
     if not earlier:
-        return question
-    context = earlier[-1]
+        return question, None
+    context = earlier[-1].text
+    texts = [e.text for e in earlier]
     body, led = _strip(question)
     own = entities(body)
     pronouns = [m for m in _PRONOUN.finditer(body)
@@ -166,10 +205,10 @@ def _rewrite_one(question: str, earlier: list[str]) -> str:
     vague = _EVENT.match(body) or _VAGUE_END.search(body)
     if own and not led and not pronouns and not dangling and not vague \
             and not _ELLIPSIS.match(body):
-        return question
-    ctx_entities = entities(context)
+        return question, None
+    ctx_entities = _named(context, named)
     subject = next((e for e in ctx_entities if not e.person), ctx_entities[0] if ctx_entities else None)
-    about = topic(context)
+    about = earlier[-1].topic
 
     # Rule 4: ellipsis.
     m = _ELLIPSIS.match(body)
@@ -178,33 +217,33 @@ def _rewrite_one(question: str, earlier: list[str]) -> str:
             and len(body.split()) <= 5:
         x = body.rstrip("?.! ")
     if x is not None:
-        resolved_x = _resolve_pronouns(x, earlier, subject, ctx_entities)
+        resolved_x = _resolve_pronouns(x, texts, subject, ctx_entities, named)
         if resolved_x is None and _PRONOUN.fullmatch(x.strip()):
-            return question  # "what about him?" with nobody to be him: leave it as asked
+            return question, None  # "what about him?" with nobody to be him: leave it as asked
         x = resolved_x or x
         target = _same_kind(x.strip(), ctx_entities) or subject
         if target is None:
-            return _question(f"what about {x}, regarding {about}")
-        return _question(_replace(context, target.text, x.strip()))
+            return _question(f"what about {x}, regarding {about}"), about
+        return _question(_replace(context, target.text, x.strip())), None
 
     # Rule 5: events.
     m = _EVENT.match(body)
     if m:
-        return _question(f"{m.group('wh')} {m.group('aux')} {about}")
+        return _question(f"{m.group('wh')} {m.group('aux')} {about}"), about
 
     # Rule 6: pronouns.
-    resolved = _resolve_pronouns(body, earlier, subject, ctx_entities)
+    resolved = _resolve_pronouns(body, texts, subject, ctx_entities, named)
     if resolved is not None:
         body = resolved
     if _VAGUE_END.search(body) and not own:
-        return _question(_VAGUE_END.sub("", body).rstrip() + f" that {about}")
+        return _question(_VAGUE_END.sub("", body).rstrip() + f" that {about}"), about
     if resolved is not None and not dangling:
-        return _question(body)
+        return _question(body), None
 
     # Rule 7: carry the topic over.
     if about.lower() in body.lower():
-        return _question(body)
-    return _question(f"{body.rstrip('?.! ')} about {about}")
+        return _question(body), about
+    return _question(f"{body.rstrip('?.! ')} about {about}"), about
 
 
 def _kind(e: Entity) -> str:
@@ -225,9 +264,9 @@ def _same_kind(x: str, ctx_entities: list[Entity]) -> Entity | None:
 
 
 def _resolve_pronouns(text: str, earlier: list[str], subject: Entity | None,
-                      ctx_entities: list[Entity]) -> str | None:
+                      ctx_entities: list[Entity], named: frozenset[str]) -> str | None:
     """``text`` with outward-pointing pronouns replaced, or None when none could be."""
-    people = _people(earlier)
+    people = _people(earlier, named)
     places = [e for e in reversed(ctx_entities) if not e.person]
     changed = False
     own = entities(text)

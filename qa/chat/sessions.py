@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import BadRequest, NotFound, StoreUnavailable
+from ..private_files import private_file
 
 SESSION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _SCHEMA = """
@@ -29,7 +30,7 @@ class SessionStore:
         self.path = Path(path)
         self.ttl_s = ttl_s
         self.max_turns = max_turns
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(self.path)  # conversations are for the service's user only (0600)
         with self._db() as db:
             db.executescript(_SCHEMA)
 
@@ -71,8 +72,10 @@ class SessionStore:
         return session_id
 
     def history(self, session_id: str, turns: int | None = None) -> list[dict]:
-        """The last ``turns`` user/assistant pairs as ``{"role", "content"}`` (user turns carry
-        the standalone question); ``NotFound`` if the session is unknown or expired."""
+        """The last ``turns`` user/assistant pairs as ``{"role", "content"}``, user turns as
+        asked: follow-ups are rewritten from those, so a rewrite never feeds the next one (the
+        standalone question is kept beside each, for the record); ``NotFound`` if the session
+        is unknown or expired."""
         self.check_id(session_id)
         with self._db() as db:
             row = db.execute("SELECT touched FROM sessions WHERE id = ?", (session_id,)).fetchone()
@@ -81,9 +84,9 @@ class SessionStore:
                                code="session_not_found")
             limit = self.max_turns if turns is None else 2 * turns
             rows = db.execute(
-                "SELECT role, content, standalone FROM turns WHERE session_id = ? "
+                "SELECT role, content FROM turns WHERE session_id = ? "
                 "ORDER BY seq DESC LIMIT ?", (session_id, limit)).fetchall()
-        return [{"role": r, "content": s or c} for r, c, s in reversed(rows)]
+        return [{"role": r, "content": c} for r, c in reversed(rows)]
 
     def append(self, session_id: str, question: str, standalone: str, answer: str) -> None:
         """Records one exchange and keeps the session alive."""

@@ -1,7 +1,9 @@
 """The index layer: the only code that talks to chromadb and llama-index's storage classes.
 
 ``NewsIndex`` holds the Chroma store (vectors + article manifest) and the BM25 index derived
-from it, and offers dense search, sparse search, article look-up and incremental sync.
+from it, and offers dense search, sparse search, article look-up, the article list and
+incremental sync. ``connection.py`` opens the store lazily, bounds its requests in time and
+refreshes an embedded store that another process wrote to; ``listing.py`` pages the articles.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from ..domain import Article, ArticleRecord, Chunk, Filters, IngestSummary, Skip
 from ..embedding import make_embedder
 from ..lru import Recent
 from .chunking import Chunker, count_tokens
+from .listing import ArticleListing
 from .sparse import SparseCache, SparseIndex
 from .store import Annotator, ChromaStore, Progress, collection_name, where_clause
 
@@ -25,17 +28,17 @@ __all__ = [
 class NewsIndex:
     """Dense and sparse search over one store, plus the articles behind the chunks."""
 
-    def __init__(self, settings: Settings, embedder=None, embedder_id: str | None = None,
-                 client=None):
+    def __init__(self, settings: Settings, embedder=None, embedder_id: str | None = None):
         if embedder is None:
             embedder, embedder_id = make_embedder(settings.embedding)
         self.settings = settings
         self.embedder = embedder
         self.store = ChromaStore(settings.store, settings.chunking, embedder,
-                                 embedder_id or "custom", client=client)
+                                 embedder_id or "custom")
         self.sparse_cache = SparseCache(self.store, settings.store.data_dir)
         self._recent = Recent(256)  # (article ID, content hash) -> ArticleRecord
         self._recent_generation: int | None = None  # the store generation they were read at
+        self._listing: ArticleListing | None = None
 
     @property
     def name(self) -> str:
@@ -112,12 +115,26 @@ class NewsIndex:
     def article(self, article_id: str) -> ArticleRecord | None:
         return self.store.get_articles([article_id]).get(article_id)
 
+    def listing(self) -> ArticleListing:
+        """Every committed article, newest first, as of the store's generation now (built from
+        the BM25 table of that generation, once; see ``listing.py``)."""
+        table = self.sparse_cache.get()
+        current = self._listing
+        if current is None or current.table is not table:
+            current = self._listing = ArticleListing(table)
+        return current
+
     def list_articles(self, filters: Filters | None = None, limit: int = 20, offset: int = 0,
                       query: str | None = None) -> tuple[list[ArticleRecord], int]:
-        return self.store.list_articles(filters, limit, offset, query)
+        """A page of articles (newest first) and the total that match; only the page's
+        articles are read from the store."""
+        ids, total = self.listing().page(filters, limit, offset, query)
+        records = self.store.get_articles(ids)
+        return [records[i] for i in ids if i in records], total
 
     def sources(self) -> list[str]:
-        return self.store.sources()
+        """Every outlet named by a committed article."""
+        return list(self.listing().sources)
 
     def counts(self) -> tuple[int, int]:
         """(articles, chunks)."""

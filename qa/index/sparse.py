@@ -82,6 +82,32 @@ class SparseIndex:
                                             k=min(k, len(self.chunks)), show_progress=False)
         return [(self.chunks[int(i)], float(s)) for i, s in zip(positions[0], scores[0]) if s > 0]
 
+    def articles_with_words(self, query: str) -> set[str] | None:
+        """The articles whose chunks, together, hold every word of ``query`` as BM25 reads
+        words (stop words dropped, stemmed); None when ``query`` has no such word."""
+        import bm25s
+
+        r = self.retriever
+        if r is None:
+            return set()
+        words = bm25s.tokenize(query, stopwords="en", stemmer=None if r.skip_stemming else r.stemmer,
+                               token_pattern=r.token_pattern, return_ids=False,
+                               show_progress=False)[0]
+        if not words:
+            return None
+        found: set[str] | None = None
+        for word in dict.fromkeys(words):
+            token = r.bm25.vocab_dict.get(word)
+            if token is None:
+                return set()
+            # A chunk holding the word scores above zero for it alone.
+            scores = r.bm25.get_scores_from_ids([token])
+            have = set(self._article[scores > 0])
+            found = have if found is None else found & have
+            if not found:
+                return set()
+        return found
+
     def save(self, path: Path) -> None:
         """Writes the retriever and the chunk table to ``path``."""
         tmp = path.with_name(path.name + ".tmp")

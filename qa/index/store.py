@@ -13,20 +13,20 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import weakref
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from typing import NamedTuple
-from urllib.parse import urlparse
 
 import numpy as np
 
 from ..config import ChunkSettings, StoreSettings
 from ..domain import Article, ArticleRecord, Chunk, Filters, IngestSummary, Skipped
-from ..errors import BadRequest, StoreUnavailable
+from ..errors import StoreUnavailable
 from ..text import split_spans
 from . import sentences as sentence_table
 from .chunking import Chunker
+from .connection import StoreConnection, state_of, store_errors
 
 PAGE = 2000
 #: What is computed per article at ingest besides its vectors: its attributed claims, in the
@@ -53,46 +53,6 @@ def collection_name(prefix: str, embedder_id: str, chunking: ChunkSettings) -> s
     if len(safe) > 60:
         safe = safe[:48] + "-" + hashlib.sha1(raw.encode()).hexdigest()[:8]
     return safe
-
-
-def make_client(cfg: StoreSettings):
-    """An embedded ``PersistentClient`` under ``data_dir``, or an ``HttpClient`` for a server."""
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    try:
-        if cfg.chroma_url:
-            u = urlparse(cfg.chroma_url)
-            if u.scheme not in ("http", "https") or not u.hostname:
-                raise BadRequest(f"QA_CHROMA_URL must be an http(s) URL, not {cfg.chroma_url!r}")
-            return chromadb.HttpClient(
-                host=u.hostname, port=u.port or (443 if u.scheme == "https" else 80),
-                ssl=u.scheme == "https", settings=chroma_settings,
-            )
-        cfg.data_dir.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(cfg.data_dir / "chroma"), settings=chroma_settings)
-    except BadRequest:
-        raise
-    except Exception as exc:
-        where = cfg.chroma_url or str(cfg.data_dir)
-        raise StoreUnavailable(f"cannot open the Chroma store at {where}: {exc}") from exc
-
-
-@contextmanager
-def store_errors(what: str) -> Iterator[None]:
-    """Turns a failure to reach Chroma into ``StoreUnavailable`` (503, retryable)."""
-    try:
-        yield
-    except (BadRequest, StoreUnavailable):
-        raise
-    except Exception as exc:
-        name = type(exc).__name__
-        if name in {"ConnectError", "ConnectionError", "ReadTimeout", "ConnectTimeout",
-                    "RemoteProtocolError", "ChromaError", "InternalError", "OSError",
-                    "ConnectionRefusedError", "TimeoutException"} or isinstance(exc, OSError):
-            raise StoreUnavailable(f"vector store unreachable while {what}: {exc}") from exc
-        raise
 
 
 def _chunk_metadata(c: Chunk) -> dict:
@@ -127,20 +87,31 @@ def embed_text(c: Chunk) -> str:
 class ChromaStore:
     """Vectors and the manifest in Chroma; knows nothing of retrieval strategy or answers."""
 
-    def __init__(self, cfg: StoreSettings, chunking: ChunkSettings, embedder, embedder_id: str,
-                 client=None):
+    def __init__(self, cfg: StoreSettings, chunking: ChunkSettings, embedder, embedder_id: str):
         self.cfg = cfg
         self.embedder = embedder
         self.name = collection_name(cfg.collection_prefix, embedder_id, chunking)
         self.chunker = Chunker(chunking)
-        self.client = client or make_client(cfg)
-        with store_errors("opening collections"):
-            self.chunks = self.client.get_or_create_collection(
-                self.name, metadata={"hnsw:space": "cosine"}, embedding_function=None
-            )
-            self.manifest = self.client.get_or_create_collection(
-                f"{self.name}-articles", metadata={"hnsw:space": "l2"}, embedding_function=None
-            )
+        # Nothing connects here: a worker boots while its store is down (see connection.py).
+        self.connection = StoreConnection(cfg, self.name)
+        # The state the open client last followed, and (weakly) which opening of it that was.
+        self._seen: tuple[weakref.ref, tuple[int, bool]] | None = None
+        self._syncing = 0  # syncs running in this process (their writes need no refresh)
+
+    @property
+    def client(self):
+        """The Chroma client, connected on first use (``StoreUnavailable`` when it cannot be)."""
+        return self.connection.get().client
+
+    @property
+    def chunks(self):
+        """The chunk collection."""
+        return self.connection.get().chunks
+
+    @property
+    def manifest(self):
+        """The article manifest collection."""
+        return self.connection.get().manifest
 
     # --- state -------------------------------------------------------------------------------
     def _manifest_metadata(self) -> dict:
@@ -150,8 +121,8 @@ class ChromaStore:
         return dict(fresh.metadata or {})
 
     def _state(self) -> dict:
-        meta = self._manifest_metadata()
-        return {"generation": int(meta.get("generation", 0)), "dirty": bool(meta.get("dirty", False))}
+        generation, dirty = state_of(self._manifest_metadata())
+        return {"generation": generation, "dirty": dirty}
 
     def _set_state(self, **kw) -> None:
         meta = {k: v for k, v in self._manifest_metadata().items() if not k.startswith("hnsw:")}
@@ -162,15 +133,44 @@ class ChromaStore:
         """(generation, dirty) as the store holds them now."""
         with store_errors("reading the store state"):
             s = self._state()
-        return s["generation"], s["dirty"]
+        return self._follow((s["generation"], s["dirty"]))
 
     def generation(self) -> int:
         """Bumped by every sync that changed anything; caches key on it."""
-        with store_errors("reading the store state"):
-            return self._state()["generation"]
+        return self.state()[0]
+
+    def _follow(self, state: tuple[int, bool]) -> tuple[int, bool]:
+        """Refreshes an embedded client when another process has written since it last looked
+        (an ``ingest.py`` run beside the server): its in-memory vector index would not know the
+        new chunks. The manifest's state is read from the files, so it always shows the move."""
+        opened = self.connection.get()
+        seen = self._seen[1] if self._seen and self._seen[0]() is opened else opened.state
+        if state != seen and not self._syncing:
+            self._seen = None
+            del opened
+            self.connection.refresh()
+        else:
+            self._seen = (weakref.ref(opened), state)
+        return state
+
+    def _read(self, what: str, read: Callable[[], object]):
+        """``read()`` with store errors as ``StoreUnavailable``; on an embedded store that
+        another process is writing to, a failed read is tried once more on a refreshed client
+        (a query can meet a chunk its stale in-memory index does not know: "Error finding id")."""
+        try:
+            with store_errors(what):
+                return read()
+        except StoreUnavailable:
+            if not self.connection.embedded or self._syncing:
+                raise
+            self.connection.refresh()
+            with store_errors(what):
+                return read()
 
     def ping(self) -> None:
-        """Raises ``StoreUnavailable`` unless the store answers."""
+        """Raises ``StoreUnavailable`` unless the store answers (and follows its state, so the
+        counts read next are of the store as it is now)."""
+        self.state()
         with store_errors("checking the store"):
             self.manifest.count()
             self.client.heartbeat()
@@ -219,8 +219,8 @@ class ChromaStore:
         ids = list({c.article_id for c, _ in hits})
         if not ids:
             return hits
-        with store_errors("reading the manifest"):
-            got = self.manifest.get(ids=ids, include=["metadatas"])
+        got = self._read("reading the manifest",
+                         lambda: self.manifest.get(ids=ids, include=["metadatas"]))
         hashes = {i: m["content_hash"] for i, m in zip(got["ids"], got["metadatas"])}
         return [(c, s) for c, s in hits if hashes.get(c.article_id) == c.content_hash]
 
@@ -229,34 +229,14 @@ class ChromaStore:
         ids = list(dict.fromkeys(ids))
         if not ids:
             return {}
-        with store_errors("reading articles"):
-            got = self.manifest.get(ids=ids, include=["metadatas", "documents"])
+        got = self._read("reading articles",
+                         lambda: self.manifest.get(ids=ids, include=["metadatas", "documents"]))
         return {i: _record(i, m, d) for i, m, d in zip(got["ids"], got["metadatas"], got["documents"])}
-
-    def list_articles(self, filters: Filters | None = None, limit: int = 20, offset: int = 0,
-                      query: str | None = None) -> tuple[list[ArticleRecord], int]:
-        """A page of articles (newest first) and the total that match."""
-        where = where_clause(filters)
-        with store_errors("listing articles"):
-            got = self.manifest.get(where=where, include=["metadatas", "documents"])
-        recs = [_record(i, m, d) for i, m, d in zip(got["ids"], got["metadatas"], got["documents"])]
-        if query:
-            q = query.lower()
-            recs = [r for r in recs if q in r.article.title.lower() or q in r.article.text.lower()]
-        recs.sort(key=lambda r: (r.article.date or "", r.article.id), reverse=True)
-        return recs[offset : offset + limit], len(recs)
 
     def count(self) -> tuple[int, int]:
         """(articles, chunks) stored, committed or not."""
         with store_errors("counting"):
             return self.manifest.count(), self.chunks.count()
-
-    def sources(self) -> list[str]:
-        """Every outlet name in the store."""
-        with store_errors("listing sources"):
-            names = {m.get("source") for _, metas, _ in self._pages(self.manifest, ["metadatas"])
-                     for m in metas}
-        return sorted(n for n in names if n)
 
     # --- writes ------------------------------------------------------------------------------
     def sync(self, items: Iterable[Article | Skipped], *, prune: bool = False,
@@ -273,6 +253,15 @@ class ChromaStore:
                 skipped.append(Skipped(it.id, "duplicate article ID (kept the first)"))
             else:
                 incoming[it.id] = it
+        self._syncing += 1
+        try:
+            return self._sync(incoming, skipped, t0, prune=prune, annotate=annotate,
+                              progress=progress)
+        finally:
+            self._syncing -= 1
+
+    def _sync(self, incoming: dict[str, Article], skipped: list[Skipped], t0: float, *,
+              prune: bool, annotate: Annotator | None, progress: Progress | None) -> IngestSummary:
         with store_errors("syncing"):
             state = self._state()
             entries = self.manifest_entries()
@@ -312,6 +301,8 @@ class ChromaStore:
                     self.chunks.delete(where={"article_id": {"$in": part}})
                     self.manifest.delete(ids=part)
             self._set_state(dirty=False, generation=state["generation"] + 1)
+            # This process's own client holds what it wrote: no refresh is needed for it.
+            self._seen = (weakref.ref(self.connection.get()), (state["generation"] + 1, False))
         return IngestSummary(
             added=added, updated=updated + len(backfill),
             unchanged=len(incoming) - len(todo) - len(backfill), removed=len(gone),
@@ -403,12 +394,7 @@ class ChromaStore:
                 except Exception as exc:  # absent collection: nothing to drop
                     if "does not exist" not in str(exc).lower() and "not found" not in str(exc).lower():
                         raise
-            self.chunks = self.client.get_or_create_collection(
-                self.name, metadata={"hnsw:space": "cosine"}, embedding_function=None
-            )
-            self.manifest = self.client.get_or_create_collection(
-                f"{self.name}-articles", metadata={"hnsw:space": "l2"}, embedding_function=None
-            )
+        self.connection.reopen_collections()
 
     # --- dense search ------------------------------------------------------------------------
     def vector_store(self):
@@ -441,11 +427,12 @@ class ChromaStore:
         """
         vector = [float(x) for x in (self.embedder.embed([query])[0] if isinstance(query, str) else query)]
         where = where_clause(filters)
-        with store_errors("searching"):
+        known = known or {}
+
+        def search():
             got = self.chunks.query(query_embeddings=[vector], n_results=k, where=where,
                                     include=["distances"])
             ids, distances = got["ids"][0], got["distances"][0]
-            known = known or {}
             if where is None and len(ids) < min(k, len(known)):
                 ids, distances = self._complete(vector, k, ids, distances, known)
             missing = [i for i in ids if i not in known]
@@ -454,6 +441,9 @@ class ChromaStore:
                 rows = self.chunks.get(ids=missing, include=["documents", "metadatas"])
                 fetched = {i: chunk_from_record(i, d, m)
                            for i, d, m in zip(rows["ids"], rows["documents"], rows["metadatas"])}
+            return ids, distances, fetched
+
+        ids, distances, fetched = self._read("searching", search)
         out = []
         for cid, distance in zip(ids, distances):
             chunk = known.get(cid) or fetched.get(cid)

@@ -9,6 +9,7 @@ from ..config import Settings
 from ..errors import QAError
 from ..service import QAService
 from .inputs import parse_filters  # noqa: F401  (re-exported: other edges parse filters the same way)
+from .request_body import RequestBodies
 
 
 def create_app(service: QAService | None = None, settings: Settings | None = None) -> Flask:
@@ -17,6 +18,9 @@ def create_app(service: QAService | None = None, settings: Settings | None = Non
     service = service or QAService(settings)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.web.max_body_bytes
+    # Bodies are read whole, within a size and a time limit, before any view runs.
+    app.wsgi_app = RequestBodies(app.wsgi_app, settings.web.max_body_bytes,
+                                 settings.web.body_timeout_s)
     app.json.sort_keys = False
     app.extensions["qa_service"] = service
     app.extensions["qa_settings"] = settings
@@ -42,7 +46,7 @@ def create_app(service: QAService | None = None, settings: Settings | None = Non
 
     from . import api, metrics, page, security
 
-    security.install(app, settings.web)
+    security.install(app, settings.web, settings.store.data_dir)
     metrics.install(app)
     app.register_blueprint(api.ops)
     app.register_blueprint(api.bp)

@@ -99,19 +99,22 @@ def parse_filters(raw) -> Filters:
 
 
 def parse_history(raw) -> list[dict]:
-    """Client-kept history: up to 50 ``{"role": "user"|"assistant", "content": str}``."""
+    """Client-kept history: up to 50 ``{"role": "user"|"assistant", "content": str}``; a user
+    turn is a question as asked, so it is held to the question-length limit."""
     if raw is None:
         return []
     if not isinstance(raw, list) or len(raw) > MAX_HISTORY:
         raise BadRequest(f"'history' must be a list of up to {MAX_HISTORY} turns")
-    limit = current_app.extensions["qa_settings"].answer.max_question_chars * 4
+    question_limit = current_app.extensions["qa_settings"].answer.max_question_chars
+    limits = {"user": question_limit, "assistant": question_limit * 4}
     out = []
     for turn in raw:
         if (not isinstance(turn, dict) or set(turn) != {"role", "content"}
-                or turn["role"] not in ("user", "assistant")
-                or not isinstance(turn["content"], str) or len(turn["content"]) > limit):
+                or turn["role"] not in ("user", "assistant") or not isinstance(turn["content"], str)
+                or len(turn["content"]) > limits[turn["role"]]):
             raise BadRequest("each history turn must be {\"role\": \"user\"|\"assistant\", "
-                             f"\"content\": a string of at most {limit} characters}}")
+                             "\"content\": a string}, a user turn at most "
+                             f"{limits['user']} characters, an assistant turn {limits['assistant']}")
         out.append({"role": turn["role"], "content": turn["content"]})
     return out
 

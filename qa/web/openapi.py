@@ -22,6 +22,7 @@ def _json(schema: dict) -> dict:
 
 def _errors(*statuses: int) -> dict:
     text = {400: "Bad input.", 401: "Missing or wrong bearer token.", 404: "Not found.",
+            408: "The body took longer than QA_BODY_TIMEOUT_S to arrive.",
             413: "Body too large.", 415: "Body is not application/json.",
             429: "Rate limited.", 503: "The store is unreachable (retry later)."}
     return {str(s): {"description": text[s], **_json(_ref("Error"))} for s in statuses}
@@ -59,11 +60,15 @@ def schemas(settings: Settings) -> dict:
             }},
         },
         "Filters": filters,
-        "Turn": {
-            "type": "object", "required": ["role", "content"], "additionalProperties": False,
-            "properties": {"role": {"type": "string", "enum": ["user", "assistant"]},
-                           "content": {"type": "string", "maxLength": max_q * 4}},
-        },
+        # A user turn is a question as asked, held to the question limit; an answer may be longer.
+        "Turn": {"oneOf": [
+            {"type": "object", "required": ["role", "content"], "additionalProperties": False,
+             "properties": {"role": {"type": "string", "enum": ["user"]},
+                            "content": {"type": "string", "maxLength": max_q}}},
+            {"type": "object", "required": ["role", "content"], "additionalProperties": False,
+             "properties": {"role": {"type": "string", "enum": ["assistant"]},
+                            "content": {"type": "string", "maxLength": max_q * 4}}},
+        ]},
         "AskRequest": {
             "type": "object", "required": ["question"], "additionalProperties": False,
             "properties": {
@@ -181,7 +186,8 @@ STREAM_DOC = ("Server-Sent Events: `delta` events `{\"type\":\"delta\",\"text\"}
               " an `error` event `{\"type\":\"error\",\"status\",\"error\"}` if it fails midway.")
 
 
-def _post(summary: str, request: str, answer: str, stream: bool, errors=(400, 413, 415, 429, 503)):
+def _post(summary: str, request: str, answer: str, stream: bool,
+          errors=(400, 408, 413, 415, 429, 503)):
     ok = {"description": STREAM_DOC, "content": _sse(answer)} if stream else \
         {"description": "The answer.", **_json(_ref(answer))}
     op = {"summary": summary, "requestBody": {"required": True, **_json(_ref(request))},
@@ -222,9 +228,9 @@ def spec(settings: Settings) -> dict:
             "/api/ask/stream": _post("Answer a question, streamed.", "AskRequest", "Answer", True),
             "/api/chat": _post("One turn of a conversation kept on the server; omit session_id "
                                "to start one (add ?stream=1 to stream).", "ChatRequest",
-                               "ChatAnswer", False, (400, 404, 413, 415, 429, 503)),
+                               "ChatAnswer", False, (400, 404, 408, 413, 415, 429, 503)),
             "/api/chat/stream": _post("One conversation turn, streamed.", "ChatRequest",
-                                      "ChatAnswer", True, (400, 404, 413, 415, 429, 503)),
+                                      "ChatAnswer", True, (400, 404, 408, 413, 415, 429, 503)),
             "/api/articles/{article_id}": {"get": {
                 "summary": "One article's text and metadata.", "security": secured,
                 "parameters": [{"name": "article_id", "in": "path", "required": True,

@@ -7,7 +7,8 @@ mode, which also works under gunicorn) answers afterwards on a small thread pool
 an event it thinks was not acknowledged; the bot answers each question once: retries are
 acknowledged without work, and event IDs and message timestamps already seen are skipped.
 slack_bolt stays in this module; ``slack_blocks`` renders answers, ``slack_text`` reads Slack
-text back, ``slack_delivery`` keeps the record of what was answered.
+text back, ``slack_delivery`` keeps the record of what was answered, ``slack_payload`` checks
+a signed body's shape before bolt reads it.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from ..service import QAService
 from .slack_blocks import (APOLOGY_TEXT, EVENT_PENDING, PENDING_TEXT, USAGE_TEXT, Links,
                            SlackMessage, SourceInfo, notice, render_answer)
 from .slack_delivery import AnswerExecutor, RecentKeys, delivery_keys
+from .slack_payload import check_payload
 from .slack_text import PERSON_SUBTYPES, clean_question, history_from_replies
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,9 @@ log = logging.getLogger(__name__)
 #: Errors of ``chat.postMessage`` that mean "the bot cannot post here" (a channel it is not in,
 #: a private channel), where ``/ask`` answers through the command's response_url instead.
 NOT_POSTABLE = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}
+#: Slack's timestamps are Unix seconds; a longer number is no timestamp (a 400-digit one made
+#: slack_sdk's verifier overflow converting it to a float: an unauthenticated 500).
+TIMESTAMP_RE = re.compile(r"^[0-9]{1,12}$")
 
 
 def _error(status: int, code: str, message: str):
@@ -79,18 +84,19 @@ class SlackBot:
         """One Slack request: refused with 401 unless signed by Slack within the last 5 minutes;
         otherwise dispatched to bolt (which verifies it again) and acknowledged at once."""
         body = req.get_data()
+        timestamp = req.headers.get("X-Slack-Request-Timestamp") or ""
         try:
-            signed = self.verifier.is_valid(
-                body, req.headers.get("X-Slack-Request-Timestamp"),
-                req.headers.get("X-Slack-Signature"))
-        except ValueError:  # a timestamp that is not a number
+            signed = bool(TIMESTAMP_RE.match(timestamp)) and self.verifier.is_valid(
+                body, timestamp, req.headers.get("X-Slack-Signature"))
+        except (ValueError, OverflowError):
             signed = False
         if not signed:
             return _error(401, "unauthorized", "invalid or expired Slack request signature")
         try:
+            check_payload(body, req.mimetype)
             bolt_req = to_bolt_request(req)
-        except ValueError:
-            return _error(400, "bad_request", "the Slack payload is not valid JSON or form data")
+        except ValueError as exc:
+            return _error(400, "bad_request", f"the Slack payload is not usable: {exc}")
         resp = self.bolt.dispatch(bolt_req)
         if resp.status == 401:
             return _error(401, "unauthorized", "invalid or expired Slack request signature")
@@ -185,13 +191,17 @@ class SlackBot:
             client.chat_postMessage(channel=command["channel_id"], text=message.text,
                                     blocks=message.blocks, metadata=message.metadata,
                                     unfurl_links=False, unfurl_media=False)
+            return
         except SlackApiError as exc:
             if exc.response.get("error") not in NOT_POSTABLE:
                 log.exception("posting the /ask answer failed")
-                respond(text=APOLOGY_TEXT, response_type="ephemeral", replace_original=False)
+                _respond(respond, text=APOLOGY_TEXT, response_type="ephemeral")
                 return
-            respond(text=message.text, blocks=message.blocks, response_type="in_channel",
-                    replace_original=False)
+        except Exception:  # noqa: BLE001 - the Web API unreachable: try the response URL
+            log.exception("the Web API could not take the /ask answer; using the response URL")
+        if not _respond(respond, text=message.text, blocks=message.blocks,
+                        response_type="in_channel"):
+            _respond(respond, text=APOLOGY_TEXT, response_type="ephemeral")
 
     # --- helpers -----------------------------------------------------------------------------
     def _post(self, client: WebClient, channel: str, thread_ts: str,
@@ -238,6 +248,16 @@ class SlackBot:
                 continue
             out[article_id] = SourceInfo(a.title, a.source, a.date)
         return out
+
+
+def _respond(respond, **message) -> bool:
+    """Sends ``message`` through the command's response URL; False when that failed too."""
+    try:
+        resp = respond(replace_original=False, **message)
+    except Exception:  # noqa: BLE001 - nothing else is left to tell the asker with
+        log.exception("the /ask response URL could not be reached either")
+        return False
+    return getattr(resp, "status_code", 200) < 400
 
 
 def _from_a_person(event: dict, context) -> bool:

@@ -3,12 +3,16 @@ Slack sends it, and answers run on a thread pool that can say when it is idle.""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import sqlite3
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from ..private_files import private_file
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +30,7 @@ class RecentKeys:
     def __init__(self, path: Path, ttl_s: float = SEEN_TTL_S):
         self.ttl_s = ttl_s
         self._lock = threading.Lock()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)
         self._db = sqlite3.connect(path, timeout=5, isolation_level=None,
                                    check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -92,6 +96,12 @@ def delivery_keys(body: dict) -> list[str]:
         if event.get("type") in ("message", "app_mention") and event.get("channel") \
                 and event.get("ts"):
             keys.append(f"message:{event['channel']}:{event['ts']}")
-    elif body.get("command") and body.get("trigger_id"):
-        keys.append("command:" + str(body["trigger_id"]))
+    elif body.get("command"):
+        if body.get("trigger_id"):
+            keys.append("command:" + str(body["trigger_id"]))
+        else:
+            # No trigger ID: the body itself (its response_url is unique to the invocation)
+            # tells a replay from the same words asked again.
+            canonical = json.dumps(body, sort_keys=True, default=str).encode()
+            keys.append("command-body:" + hashlib.sha256(canonical).hexdigest())
     return keys

@@ -24,8 +24,6 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-function shortId(id) { return id.length > 14 ? id.slice(0, 12) + "…" : id; }
-
 function describe(id, meta) {
   return [id, meta.source, meta.date].filter(Boolean).join(", ");
 }
@@ -61,15 +59,23 @@ function quoteFor(group, sentence) {
     || group.quotes[0];
 }
 
+function shortId(id) { return id.length > 14 ? id.slice(0, 12) + "…" : id; }
+
 export function renderAnswerText(box, text, citations) {
   const groups = byArticle(citations);
+  const provisional = citations.length === 0;
   box.replaceChildren();
   let last = 0;
   for (const m of text.matchAll(CITE_RE)) {
+    const ids = m[1].split(/\s*[,;]\s*/);
+    // Only a marker of cited articles is a citation: brackets that an article's own text holds
+    // ("checkpoint [some_id]") reach the answer with its quote and stay text. While an answer
+    // streams in (no citations yet) markers show as provisional chips.
+    if (provisional ? false : !ids.every((id) => groups.has(id))) continue;
     box.append(document.createTextNode(text.slice(last, m.index)));
     const from = Math.max(text.lastIndexOf(". ", m.index), text.lastIndexOf("] ", m.index - 1));
     const sentence = text.slice(from + 1, m.index);
-    for (const id of m[1].split(/\s*[,;]\s*/)) {
+    for (const id of ids) {
       const g = groups.get(id);
       const q = g ? quoteFor(g, sentence) : null;
       box.append(articleChip(id, g ? g.meta : {}, q, g ? String(g.n) : shortId(id), false));
