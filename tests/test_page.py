@@ -377,14 +377,17 @@ def test_an_article_with_markup_runs_nothing(browser, live):
 
 def test_brackets_in_an_articles_text_are_no_citation_chips(browser, live):
     """An article's literal "[some_id]" (or another article's ID) reached the answer with its
-    quote and became a chip: a citation the answer never made."""
+    quote and became a chip: a citation the answer never made. The answer shows an article's
+    own brackets as parentheses, and the page makes a chip only of a marker whose IDs the answer
+    cites."""
     question = "Where was traffic through the Quorvent tunnel logged?"
     expected = api_answer(live, question)
-    assert "[some_id]" in expected["answer"], "the quoted sentence holds the brackets"
+    assert "checkpoint (some_id) and (000_e5d721c452f0de90)" in expected["answer"]
+    assert expected["citations"][0]["quote"].count("[") == 2  # the quote itself is verbatim
     ctx, page, watch = open_page(browser, live)
     answer = ask(page, question, 1)
     text = answer.locator(".answer-text")
-    expect(text).to_contain_text("checkpoint [some_id] and [000_e5d721c452f0de90]")
+    expect(text).to_contain_text("checkpoint (some_id) and (000_e5d721c452f0de90)")
     ids = text.locator(".chip").evaluate_all("els => els.map(e => e.dataset.article)")
     assert ids and set(ids) == {BRACKETS_ID}, ids
     assert not watch.errors
