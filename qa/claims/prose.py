@@ -76,10 +76,13 @@ def describe(contest: Contest) -> str:
             who = _position_side(side.position)
             if side.position.startswith("claimed"):
                 rep = _representative(claims, contest.topic)
-                parts.append(f"{who} {_verb(rep)} {rep.content.rstrip('.')} {_ids(claims)}")
+                # The articles that say what the sentence says, not every article of the side.
+                backing = [c for c in claims if _states_point(c, rep)] or [rep]
+                parts.append(f"{who} {_verb(rep)} {rep.content.rstrip('.')} {_ids(backing)}")
             else:
-                disputes = all(c.stance == "disputes" for c in claims if c.stance != "asserts")
-                parts.append(f"{who} {'disputed' if disputes else 'denied'} it {_ids(claims)}")
+                denials = [c for c in claims if c.stance != "asserts"] or claims
+                disputes = all(c.stance == "disputes" for c in denials)
+                parts.append(f"{who} {'disputed' if disputes else 'denied'} it {_ids(denials)}")
         return _cap("; ".join(parts)) + "."
     lead = f"The articles differ on {contest.topic}"
     parts = []
@@ -95,6 +98,15 @@ def describe(contest: Contest) -> str:
             verb = "said" if len(groups) > 1 else "says"
         parts.append(f"{speakers} {verb} {side.position} {_ids(side.claims)}")
     return f"{lead}: " + "; ".join(parts) + "."
+
+
+def _states_point(c: Claim, rep: Claim) -> bool:
+    """Whether claim ``c`` says what the representative claim says: it holds most of its
+    content words (lemmas)."""
+    if c is rep:
+        return True
+    want = _lemmas(rep.content)
+    return bool(want) and len(want & _lemmas(c.quote)) >= 0.6 * len(want)
 
 
 def _representative(claims: list[Claim], topic: str) -> Claim:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..config import Settings
 from ..domain import ARTICLE_ID_RE
+from .inputs import MAX_LIST
 
 DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$",
         "example": "2021-09-01"}
@@ -31,7 +32,7 @@ def _errors(*statuses: int) -> dict:
 def schemas(settings: Settings) -> dict:
     """The component schemas."""
     max_q = settings.answer.max_question_chars
-    strings = {"type": "array", "maxItems": 200,
+    strings = {"type": "array", "maxItems": MAX_LIST,
                "items": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"}}
     claim = {
         "type": "object",
@@ -202,7 +203,7 @@ def spec(settings: Settings) -> dict:
         {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 200},
          "description": "Words that the title or text contains."},
         {"name": "source", "in": "query", "style": "form", "explode": True,
-         "schema": {"type": "array", "maxItems": 50,
+         "schema": {"type": "array", "maxItems": MAX_LIST,
                     "items": {"type": "string", "minLength": 1, "maxLength": 200,
                               "pattern": r"\S"}}},
         {"name": "after", "in": "query", "schema": DATE},
