@@ -32,11 +32,10 @@ def found_for(service, question: str) -> list[Contest]:
     """Every contest found among the claims of the articles retrieved for ``question``, the
     one the contest stage scores most relevant first (whether it is shown is the fitted
     gate's decision, measured by the eval suites)."""
-    from eval.contests import contests_from_json
+    from qa.domain import Filters
 
-    trace = service.ask(question, trace=True).trace
-    ranked = sorted(trace.contests, key=lambda k: -k["p"])
-    return list(contests_from_json(ranked))
+    prep = service.pipeline().prepare(question, [], Filters())
+    return [c.contest for c in sorted(prep.contest_candidates, key=lambda c: -c.p)]
 
 def asked(service, question: str) -> list[Contest]:
     """The contests the answer shows as what the question is about (not those shown because
@@ -272,7 +271,8 @@ def test_downing_of_the_ukrainian_airliner_claimed_by_us_officials_denied_by_ira
     assert any(c.verb == "denied" and "Western allegations" in c.quote for c in denied.claims)
     assert "missile" in contest.topic
     assert_exact_and_ordered(svc, contest)
-    assert describe(contest).startswith("The US said it was ")
+    text = describe(contest)
+    assert text.startswith("The US said ") and "shot down" in text and "; Iran denied it [" in text
 
 
 BOUNTY = ["abp-LV5Or2FHAFRoCVju", "abp-pNz5soGw8V1UKvYf", "abp-SjlA8JS216xvGbyY"]

@@ -42,7 +42,9 @@ __all__ = ["Pipeline", "Trace", "abstention"]
 
 
 @dataclass
-class _Prepared:
+class Prepared:
+    """What the stages before composition decided for one question."""
+
     question: Question
     evidence: list[Evidence]
     records: dict[str, ArticleRecord]
@@ -89,7 +91,7 @@ class Pipeline:
     # --- the path ----------------------------------------------------------------------------
     def _run(self, question: str, history: list, filters: Filters, trace: bool):
         t0 = time.perf_counter()
-        prep = self._prepare(question, history, filters)
+        prep = self.prepare(question, history, filters)
         t = time.perf_counter()
         q = prep.question
         if not prep.selection.answerable:
@@ -113,7 +115,7 @@ class Pipeline:
         return replace(final, question=q.text, timings_ms=timings,
                        trace=Trace.of(prep) if trace else None)
 
-    def _prepare(self, question: str, history: list, filters: Filters) -> _Prepared:
+    def prepare(self, question: str, history: list, filters: Filters) -> "Prepared":
         timings: dict[str, float] = {}
         t = time.perf_counter()
         q = understand(question, history, self.index.embedder, self.lexicon,
@@ -138,7 +140,7 @@ class Pipeline:
                   + discrepancies(selection, records, self.lexicon)
                   if selection.answerable else [])
         timings["contests"] = _ms(t)
-        return _Prepared(q, evidence, records, selection, ccands, chosen, timings)
+        return Prepared(q, evidence, records, selection, ccands, chosen, timings)
 
     def _sentences(self, record: ArticleRecord) -> Sentences:
         if record.sentences is not None:

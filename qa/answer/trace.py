@@ -18,7 +18,7 @@ class Trace:
 
     @classmethod
     def of(cls, prep) -> "Trace":
-        """The trace of a prepared question (``qa.answer._Prepared``)."""
+        """The trace of a prepared question (``qa.answer.Prepared``)."""
         from ..domain import contest_json
 
         q = prep.question
