@@ -68,8 +68,9 @@ _ANAPHORIC = re.compile(r"^(?:it|this|that|none of (?:it|this|that)|any of (?:it
                         r".{0,40}\b(?:happen(?:ed)?|occur(?:red)?|true|accurate|correct|so|"
                         r"the case)\b", re.I)
 #: A denial by negation with no pronoun for what it denies answers a claim of another side only
-#: when the two are nearly the same proposition (one negated) about the same thing.
-SIM_SOFT = 0.7
+#: when the two are close to the same proposition (one negated): the same verb ("didn't leave
+#: any plan" / "left them a playbook"), or the same subject or object, and this similar.
+SIM_SOFT = 0.5
 
 
 def anaphoric(d: Record) -> bool:
@@ -89,7 +90,8 @@ def _links(d: Record, a: Record, sim: float) -> bool:
     if _soft(d):
         names = {w.lower() for w in (a.claim.side + " " + d.claim.side).split()}
         shared = (set(d.keys) & set(a.keys)) - _VAGUE_KEYS - names
-        return bool(shared) and sim >= SIM_SOFT
+        same_verb = bool(d.pred) and d.pred == a.pred
+        return (same_verb or bool(shared)) and sim >= SIM_SOFT
     if _bare(d) and a.claim.article_id != d.claim.article_id:
         return False
     if d.target and d.target != ANY_REPORT:

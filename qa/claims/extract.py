@@ -11,7 +11,7 @@ from ..domain import Article, Claim
 from .facts import events, quantities
 from .nlp import nlp
 from .record import Record
-from .reports import Found, keys_of, reported, span_text, stance_of, target_of
+from .reports import Found, keys_of, predicate_of, reported, span_text, stance_of, target_of
 from .speakers import ArticleContext, Speaker
 
 _QUOTES = re.compile(r"“[^”]*”|\"[^\"]*\"")
@@ -129,7 +129,7 @@ def _record(article: Article, off: int, s0: int, s1: int, f: Found, ctx) -> Reco
         affiliation=f.sp.affiliation, date=article.date, numbers=tuple(q.text for q in qs),
     )
     return Record(claim, f.target, f.sp.det or ctx.uses_the(f.sp.side), tuple(qs),
-                  keys=keys_of(f.root) if f.toks else ())
+                  keys=keys_of(f.root) if f.toks else (), pred=predicate_of(f.root) if f.toks else "")
 
 
 def _narrator(article: Article, outlet: str, off: int, s0: int, s1: int, sent, ctx) -> Record:

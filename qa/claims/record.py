@@ -60,6 +60,7 @@ class Record:
     events: tuple[Event, ...] = ()
     vec: np.ndarray | None = None
     keys: tuple[str, ...] = ()  # lemmas of what the claim is about: its subject and object nouns
+    pred: str = ""  # lemma of the claim's main verb ("leave"), "" for a light verb
 
     def embed_text(self) -> str:
         """What the sentence vector is computed from: the reported content, its opening
@@ -134,6 +135,8 @@ def encode(records: list[Record]) -> str:
             d["ev"] = [[e.verb, e.subject, e.label, e.date, e.date_text, _pack(e.vec)] for e in r.events]
         if r.keys:
             d["k"] = list(r.keys)
+        if r.pred:
+            d["p"] = r.pred
         if r.vec is not None:
             d["x"] = _pack(r.vec)
         out.append(d)
@@ -173,7 +176,7 @@ def decode(raw: str | None, article: Article, contestable: bool = False) -> list
             attributed=not d.get("na"),
         )
         out.append(Record(claim, d.get("t"), bool(d.get("th")), qs, evs, _unpack(d.get("x")),
-                          tuple(d.get("k", ()))))
+                          tuple(d.get("k", ())), d.get("p", "")))
     return out
 
 

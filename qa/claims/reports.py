@@ -251,6 +251,17 @@ def _is_report(verb) -> bool:
     return True
 
 
+def predicate_of(root) -> str:
+    """The lemma of what a claim says happened or is so ("left" -> "leave"); "" for a light
+    verb ("be", "have") or a clause without a verb."""
+    from .nlp import LIGHT_VERBS
+
+    if root.pos_ != "VERB":
+        return ""
+    lemma = root.lemma_.lower()
+    return "" if lemma in LIGHT_VERBS else lemma
+
+
 def keys_of(root) -> tuple[str, ...]:
     """What a claim is about: lemmas of its clause's subject and object nouns, or of what a
     report is about ("reports about an agreement" -> agreement)."""
