@@ -96,3 +96,21 @@ def test_differing_values_reads_one_changed_value_only():
     assert diff("President Joe Biden signed the bill", "Biden signed the bill") is None
     assert diff("Trump said it was fine", "Biden said it was fine") is None  # who said it
     assert diff("A short line", "Another sentence about something else entirely here") is None
+
+
+def test_two_articles_giving_different_years_for_what_was_asked_are_a_contest(make_service):
+    svc = make_service()
+    svc.ingest_items([
+        Article(id="hist-a", title="Old mill", source="County Herald", date="2023-01-02",
+                text="The Harwick paper mill was founded in 1856 by a family of printers. "
+                     "It closed a century later."),
+        Article(id="hist-b", title="Mill museum opens", source="City Times", date="2023-02-03",
+                text="A museum now fills the Harwick paper mill, which opened its doors in 1900 "
+                     "on the river bank. Visitors can see the old presses."),
+    ])
+    ans = svc.ask("When was the Harwick paper mill founded?")
+    assert not ans.abstained, ans.text
+    values = [k for k in ans.contested if k.kind == "values"]
+    assert values, ans.text
+    assert {s.position for s in values[0].sides} == {"1856", "1900"}
+    assert "County Herald" in ans.text and "City Times" in ans.text  # each year attributed

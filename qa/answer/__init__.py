@@ -34,7 +34,7 @@ from ..text import Lexicon
 from . import contests as contest_stage
 from . import evidence as evidence_stage
 from .compose import Extractive, abstention
-from .discrepancies import discrepancies
+from .discrepancies import differing_answers, discrepancies
 from .question import Question, understand
 from .trace import Trace
 
@@ -138,6 +138,7 @@ class Pipeline:
         ccands = contest_stage.candidates(q, found, selection, evidence, self.lexicon)
         chosen = (contest_stage.choose(ccands, self.contest_model, self.settings.answer.max_contests)
                   + discrepancies(selection, records, self.lexicon)
+                  + differing_answers(q, selection, records)
                   if selection.answerable else [])
         timings["contests"] = _ms(t)
         return Prepared(q, evidence, records, selection, ccands, chosen, timings)

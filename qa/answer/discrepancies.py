@@ -7,14 +7,23 @@ in another retrieved article, the answer must not cite both for one value, nor s
 settled: the two values become a contest, each attributed to the article that gives it. Found
 from the text itself (``qa.text.differing_values``), whether or not the claims module read the
 sentence as a claim; figures whose ranges overlap ("16" / "more than a dozen") do not differ.
+
+The same holds for the answer itself: when a question asks for a date or a number and the
+sentences chosen from two articles give it differently (founded in 1856 / in 1900; 6,200 /
+12,000 attended), neither is the answer: the two are a contest, each attributed.
 """
 
 from __future__ import annotations
 
-from ..claims.facts import value_range
+import re
+
+from ..claims.facts import parse_date, value_range
 from ..domain import ArticleRecord, Claim, Contest, ContestSide
 from ..text import Lexicon, differing_values
-from .evidence import Candidate, Selection
+from .evidence import Candidate, Selection, numbers_in
+from .question import DATE, NUMBER, Question
+
+_YEAR = re.compile(r"\b(?:1[6-9]|20)\d\d\b")
 
 
 def discrepancies(selection: Selection, records: dict[str, ArticleRecord],
@@ -38,6 +47,68 @@ def discrepancies(selection: Selection, records: dict[str, ArticleRecord],
                            sides=tuple(_side(v, records) for v in sides.values()),
                            kind="values", reason="quoted"))
     return out
+
+
+def differing_answers(q: Question, selection: Selection,
+                      records: dict[str, ArticleRecord]) -> list[Contest]:
+    """A contest when the chosen sentences of different articles give the date or number the
+    question asks for, and no two articles' values agree (module docstring)."""
+    kind = DATE if DATE in q.wants else NUMBER if NUMBER in q.wants else None
+    if kind is None:
+        return []
+    by_article: dict[str, tuple[Candidate, frozenset]] = {}
+    for c in selection.chosen:
+        for k in [c, *c.also]:
+            vals = _dates(k.text, records[k.article_id].article.date) if kind == DATE else \
+                _figures(k.text, q.text)
+            if vals and k.article_id not in by_article:
+                by_article[k.article_id] = (k, vals)
+    if len(by_article) < 2:
+        return []
+    items = list(by_article.values())
+    agree = kind == DATE and any(a[1] & b[1] for i, a in enumerate(items) for b in items[i + 1:])
+    if kind == NUMBER:
+        agree = any(_ranges_meet(a[1], b[1]) for i, a in enumerate(items) for b in items[i + 1:])
+    if agree:
+        return []
+    sides: dict[str, list[tuple[Candidate, tuple[int, int]]]] = {}
+    for cand, vals in items:
+        value = min(vals) if kind == DATE else min(vals, key=lambda v: v[2])[2]
+        span = _span_of(cand.text, value)
+        sides.setdefault(_key(cand.text[span[0]:span[1]]), []).append((cand, span))
+    topic = "what the articles give for “" + q.text.rstrip("?. ") + "”"
+    return [Contest(topic=topic, sides=tuple(_side(v, records) for v in sides.values()),
+                    kind="values", reason="quoted")]
+
+
+def _dates(text: str, year_hint: str | None) -> frozenset:
+    """The day-precise dates, or else the years, a sentence gives."""
+    d = parse_date(text, year_hint)
+    if d:
+        return frozenset({d[1]})
+    return frozenset(_YEAR.findall(text))
+
+
+def _figures(text: str, question: str) -> frozenset:
+    """(lo, hi, as written) of each figure a sentence gives that the question does not."""
+    asked = set(re.findall(r"\d[\d,.]*", question))
+    out = set()
+    for written in numbers_in(text):
+        if written in asked:
+            continue
+        rng = value_range(written)
+        if rng is not None:
+            out.add((rng[0], rng[1], written))
+    return frozenset(out)
+
+
+def _ranges_meet(a: frozenset, b: frozenset) -> bool:
+    return any(x[0] <= y[1] and y[0] <= x[1] for x in a for y in b)
+
+
+def _span_of(text: str, value: str) -> tuple[int, int]:
+    i = text.find(value)
+    return (i, i + len(value)) if i >= 0 else (0, len(text))
 
 
 def twins_differ(a: Candidate, b: Candidate) -> bool:

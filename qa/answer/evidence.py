@@ -190,12 +190,15 @@ def _reciprocal_ranks(values: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + ranks)
 
 
+def numbers_in(text: str) -> list[str]:
+    """The counts and amounts a sentence gives, as written (not years, not days of dates)."""
+    return [m.group(0) for m in _NUMBER.finditer(text)
+            if not (_YEAR.fullmatch(m.group(0))
+                    or _MONTH_BEFORE.search(text[max(0, m.start() - 12):m.start()]))]
+
+
 def _has_number(text: str) -> bool:
-    for m in _NUMBER.finditer(text):
-        if _YEAR.fullmatch(m.group(0)) or _MONTH_BEFORE.search(text[max(0, m.start() - 12):m.start()]):
-            continue
-        return True
-    return False
+    return bool(numbers_in(text))
 
 
 def _answer_types(text: str, q_names: set[str], lexicon: Lexicon) -> set[str]:
