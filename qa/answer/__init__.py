@@ -6,8 +6,9 @@
    abstain when none answers;
 4. find contests (``contests.py``): disagreements among the evidence articles' claims that the
    answer quotes or the question is about;
-5. compose (``compose.py`` extractive, the default; ``llm.py`` any OpenAI-compatible endpoint
-   or Ollama, falling back to the extractive answer with a note when it fails);
+5. compose: an ``Engine`` (``engines.py``): extractive, the default (``compose.py``), or the
+   LLM (``llm.py``, any OpenAI-compatible endpoint or Ollama) falling back to the extractive
+   answer with a note when it fails;
 6. check: every quote is cut from the article text by offset; the LLM's citations are checked
    (``citations.py``).
 
@@ -17,7 +18,6 @@ answer carries what each stage decided, for the eval's stage table.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -25,7 +25,6 @@ from dataclasses import dataclass, replace
 from ..claims import ContestFinder
 from ..config import Settings
 from ..domain import Answer, ArticleRecord, Evidence, Filters, Sentences
-from ..errors import QAError
 from ..index import NewsIndex
 from ..index.sentences import standalone
 from ..lru import Recent
@@ -33,7 +32,8 @@ from ..retrieve import retrieve
 from ..text import Lexicon
 from . import contests as contest_stage
 from . import evidence as evidence_stage
-from .compose import Extractive, abstention
+from .compose import abstention
+from .engines import Engine, ExtractiveEngine, LLMWithFallback, sentence_deltas
 from .discrepancies import differing_answers, discrepancies
 from .question import Question, understand
 from .trace import Trace
@@ -65,12 +65,11 @@ class Pipeline:
         self.sentence_model = evidence_stage.SentenceModel(settings.sentences)
         self.abstention_model = evidence_stage.AbstentionModel(settings.abstention)
         self.contest_model = contest_stage.ContestModel(settings.contests)
-        self.extractive = Extractive()
-        self.llm = None
+        self.engine: Engine = ExtractiveEngine()
         if settings.engine == "llm":
             from .llm import LLMEngine
 
-            self.llm = LLMEngine(settings.llm)
+            self.engine = LLMWithFallback(LLMEngine(settings.llm), self.engine)
         self._standalone = Recent(512)  # (article ID, hash) -> Sentences, for older stores
 
     # --- the two entry points ----------------------------------------------------------------
@@ -96,20 +95,11 @@ class Pipeline:
         q = prep.question
         if not prep.selection.answerable:
             final = abstention(q.text)
-            yield from _sentence_deltas(final.text)
-        elif self.llm is not None:
-            try:
-                final = yield from _deltas(self.llm.stream(q.text, prep.evidence, prep.records,
-                                                           prep.contests))
-            except QAError as exc:
-                final = self.extractive.compose(q.text, prep.selection, prep.records, prep.contests)
-                final = replace(final, notes=final.notes + (
-                    f"The language model failed ({exc.message}); this is the extractive answer.",))
-                yield {"type": "reset"}
-                yield from _sentence_deltas(final.text)
+            if self.engine.name != "extractive":
+                final = replace(final, engine=self.engine.name)
+            yield from sentence_deltas(final.text)
         else:
-            final = self.extractive.compose(q.text, prep.selection, prep.records, prep.contests)
-            yield from _sentence_deltas(final.text)
+            final = yield from self.engine.run(q.text, prep)
         timings = dict(prep.timings, compose=(time.perf_counter() - t) * 1000,
                        total=(time.perf_counter() - t0) * 1000)
         return replace(final, question=q.text, timings_ms=timings,
@@ -152,22 +142,6 @@ class Pipeline:
             hit = standalone(record.article, self.index.embedder)
             self._standalone.put(key, hit)
         return hit
-
-
-def _deltas(gen):
-    """Relays a composer's text deltas as events; returns its final ``Answer``."""
-    while True:
-        try:
-            delta = next(gen)
-        except StopIteration as stop:
-            return stop.value
-        yield {"type": "delta", "text": delta}
-
-
-def _sentence_deltas(text: str) -> Iterator[dict]:
-    for piece in re.split(r"(?<=[.!?\]])(\s+)", text):
-        if piece:
-            yield {"type": "delta", "text": piece}
 
 
 def _ms(t: float) -> float:
