@@ -10,7 +10,7 @@ DATA ?= data
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install install-test browser run ingest serve test eval bench clean
+.PHONY: install install-test browser run ingest serve test eval calibrate bench clean
 
 install: $(VENV)/.installed
 
@@ -46,6 +46,12 @@ test: install-test
 
 eval: install
 	$(BIN)/python -m eval run eval/suites/seeds.yaml --report eval/reports/seeds
+
+# Fit the answer path's weights and thresholds on the fit half of the dev suites; writes qa/fitted.json.
+calibrate: install
+	$(BIN)/python -m eval calibrate eval/suites/seeds.yaml eval/suites/allsides.yaml \
+	  eval/suites/allsides-2019.yaml eval/suites/allsides-2020.yaml \
+	  --ramdocs ../shared/corpus/ramdocs-dev/ramdocs_dev.jsonl --save
 
 bench: install
 	$(BIN)/python bench/ingest.py

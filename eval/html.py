@@ -77,6 +77,9 @@ def to_html(doc: dict) -> str:
     parts.append("<h2>Metrics</h2><div class='panel'>" + _metric_chart(doc) + "</div>")
     parts.append("<div class='panel'>" + _kind_chart(doc) + "</div>")
     parts.append(_metric_table(doc))
+    if doc.get("stages"):
+        parts.append("<h2>Where cases are lost</h2><div class='panel'>" + _stage_table(doc)
+                     + "</div>")
     if doc.get("baseline"):
         parts.append(_baseline(doc["baseline"]))
     parts.append("<h2>Cases</h2>" + _case_index(doc))
@@ -198,6 +201,24 @@ def _metric_table(doc: dict) -> str:
                     f"<td class='num'>{escape(fmt_threshold(m))}</td><td>{st}</td>{delta}"
                     f"<td><small>{escape(m['description'])}</small></td></tr>")
     return head + "".join(rows) + "</table>"
+
+
+def _stage_table(doc: dict) -> str:
+    """Per kind of case, how many passed each stage and how many were lost there, and the
+    pass counts of the suite's two halves."""
+    out = []
+    for kind, k in doc["stages"].items():
+        head = "".join(f"<th>{escape(s)}</th>" for s in k["passed"])
+        passed = "".join(f"<td class='num'>{n}</td>" for n in k["passed"].values())
+        lost = "".join(f"<td class='num{' no' if n else ''}'>{n}</td>" for n in k["lost"].values())
+        out.append(f"<h3>{escape(kind)} ({k['cases']} cases)</h3><table><tr><th></th>{head}</tr>"
+                   f"<tr><th>passed</th>{passed}</tr><tr><th>lost here</th>{lost}</tr></table>")
+    halves = doc.get("splits") or {}
+    if halves:
+        out.append("<p>" + " · ".join(
+            f"{escape(half)} half: {h['passed']}/{h['cases']} passed" for half, h in
+            sorted(halves.items())) + " (fitted on the fit half; the held half is reported apart)</p>")
+    return "".join(out)
 
 
 def _baseline(b: dict) -> str:

@@ -140,6 +140,13 @@ def to_markdown(doc: dict) -> str:
                 out.append(f"- {label}: {', '.join(base[key])}")
         if not any(base[k] for k in ("newly_failing", "newly_passing", "added", "removed")):
             out.append("- no case changed outcome")
+    if doc.get("stages"):
+        out += ["", "## Where cases are lost", ""]
+        for kind, k in doc["stages"].items():
+            out.append(f"- {kind} ({k['cases']}): " + ", ".join(
+                f"{s} {k['passed'][s]} passed / {k['lost'][s]} lost" for s in k["passed"]))
+        for half, h in sorted((doc.get("splits") or {}).items()):
+            out.append(f"- {half} half: {h['passed']}/{h['cases']} passed")
     failed = [c for c in doc["cases"] if not c["passed"]]
     if failed:
         out += ["", "## Failed cases", ""]

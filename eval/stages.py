@@ -11,7 +11,7 @@ the stages its answer had to pass, in order, and whether it passed each:
   every side (the case's contest check).
 - abstain: the **abstained** stage alone.
 
-``lost`` is the first stage a case did not pass. ``aggregate`` counts, per kind, how many
+``lost`` is the first stage a case did not pass (``ranked_first`` is counted, never lost at). ``aggregate`` counts, per kind, how many
 cases reached each stage and where the others were lost, so the stage that loses most is the
 one to fix first.
 """
@@ -24,6 +24,9 @@ from . import contests as ct
 from .judge import contains_answer
 from .suite import Case
 
+#: Stages counted but never where a case is lost: an answer whose answering sentence ranks
+#: second can still be right.
+INFORMATIVE = frozenset({"ranked_first"})
 STAGES = {
     "fact": ("retrieved", "sentence", "ranked_first", "chosen", "correct"),
     "contested": ("retrieved", "found", "attached", "cited"),
@@ -41,7 +44,7 @@ def stages(case: Case, answer: Mapping | None, trace: Mapping | None, passed: bo
         got = _fact(case, answer, trace, passed)
     else:
         got = _contested(case, answer, trace, passed)
-    lost = next((s for s in STAGES[case.kind] if not got[s]), None)
+    lost = next((s for s in STAGES[case.kind] if s not in INFORMATIVE and not got[s]), None)
     return {"stages": got, "lost": lost}
 
 
