@@ -125,10 +125,11 @@ class Pipeline:
         timings["evidence"] = _ms(t)
         t = time.perf_counter()
         found = self.finder.among(records) if records else []
+        claim_at = self.finder.claim_at(records)
         ccands = contest_stage.candidates(q, found, selection, evidence, self.lexicon)
         chosen = (contest_stage.choose(ccands, self.contest_model, self.settings.answer.max_contests)
-                  + discrepancies(selection, records, self.lexicon)
-                  + differing_answers(q, selection, records)
+                  + discrepancies(selection, records, self.lexicon, claim_at)
+                  + differing_answers(q, selection, records, claim_at)
                   if selection.answerable else [])
         timings["contests"] = _ms(t)
         return Prepared(q, evidence, records, selection, ccands, chosen, timings)

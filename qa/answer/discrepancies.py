@@ -16,6 +16,7 @@ sentences chosen from two articles give it differently (founded in 1856 / in 190
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from ..claims.facts import parse_date, value_range
 from ..domain import ArticleRecord, Claim, Contest, ContestSide
@@ -27,7 +28,7 @@ _YEAR = re.compile(r"\b(?:1[6-9]|20)\d\d\b")
 
 
 def discrepancies(selection: Selection, records: dict[str, ArticleRecord],
-                  lexicon: Lexicon) -> list[Contest]:
+                  lexicon: Lexicon, claim_at: "ClaimAt | None" = None) -> list[Contest]:
     """One contest per quoted sentence that another article tells with another value."""
     out: list[Contest] = []
     for c in selection.chosen:
@@ -44,13 +45,13 @@ def discrepancies(selection: Selection, records: dict[str, ArticleRecord],
             continue
         first = next(iter(sides.values()))[0]
         out.append(Contest(topic=_topic(first[0].text, first[1]),
-                           sides=tuple(_side(v, records) for v in sides.values()),
+                           sides=tuple(_side(v, records, claim_at) for v in sides.values()),
                            kind="values", reason="quoted"))
     return out
 
 
-def differing_answers(q: Question, selection: Selection,
-                      records: dict[str, ArticleRecord]) -> list[Contest]:
+def differing_answers(q: Question, selection: Selection, records: dict[str, ArticleRecord],
+                      claim_at: "ClaimAt | None" = None) -> list[Contest]:
     """A contest when the chosen sentences of different articles give the date or number the
     question asks for, and no two articles' values agree (module docstring)."""
     kind = DATE if DATE in q.wants else NUMBER if NUMBER in q.wants else None
@@ -77,7 +78,7 @@ def differing_answers(q: Question, selection: Selection,
         span = _span_of(cand.text, value)
         sides.setdefault(_key(cand.text[span[0]:span[1]]), []).append((cand, span))
     topic = "what the articles give for “" + q.text.rstrip("?. ") + "”"
-    return [Contest(topic=topic, sides=tuple(_side(v, records) for v in sides.values()),
+    return [Contest(topic=topic, sides=tuple(_side(v, records, claim_at) for v in sides.values()),
                     kind="values", reason="quoted")]
 
 
@@ -138,7 +139,13 @@ def _topic(text: str, span: tuple[int, int]) -> str:
     return "“… " + " ".join(before) + " … " + " ".join(after).rstrip(".,;:") + " …”"
 
 
-def _side(items: list[tuple[Candidate, tuple[int, int]]], records: dict[str, ArticleRecord]) -> ContestSide:
+#: The attributed claim an article's sentence holds, if the claims module found one:
+#: (article ID, start, end) -> Claim or None.
+ClaimAt = Callable[[str, int, int], "Claim | None"]
+
+
+def _side(items: list[tuple[Candidate, tuple[int, int]]], records: dict[str, ArticleRecord],
+          claim_at: ClaimAt | None = None) -> ContestSide:
     claims = []
     seen = set()
     for cand, (s, e) in items:
@@ -146,6 +153,14 @@ def _side(items: list[tuple[Candidate, tuple[int, int]]], records: dict[str, Art
             continue
         seen.add((cand.article_id, cand.start))
         art = records[cand.article_id].article
+        said = claim_at(art.id, cand.start, cand.end) if claim_at else None
+        if said is not None:
+            # Who the sentence says gives the figure ("the police report states").
+            claims.append(Claim(speaker=said.speaker, side=said.side, stance="asserts",
+                                quote=cand.text, article_id=art.id, start=cand.start,
+                                end=cand.end, content=cand.text, affiliation=said.affiliation,
+                                date=art.date))
+            continue
         who = art.source or "one article"
         claims.append(Claim(speaker=who, side=who, stance="asserts", quote=cand.text,
                             article_id=art.id, start=cand.start, end=cand.end,

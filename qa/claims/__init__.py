@@ -98,6 +98,23 @@ class ContestFinder:
         """The attributed claims (and outlet statements) stored with ``record``."""
         return [r.claim for r in self.records(record)]
 
+    def claim_at(self, records: dict[str, ArticleRecord]):
+        """A look-up of the attributed claim that overlaps an article's sentence the most
+        (``(article ID, start, end) -> Claim | None``), over ``records``."""
+        def look(article_id: str, start: int, end: int) -> Claim | None:
+            rec = records.get(article_id)
+            if rec is None:
+                return None
+            best, overlap = None, 0
+            for r in self.records(rec, contestable=True):
+                c = r.claim
+                o = min(end, c.end) - max(start, c.start)
+                if c.attributed and o > overlap:
+                    best, overlap = c, o
+            return best
+
+        return look
+
     def among(self, records: dict[str, ArticleRecord]) -> list[Found]:
         """Every contest among the claims of ``records`` (sides unified across them)."""
         key = tuple(sorted((aid, r.content_hash, hash(r.claims)) for aid, r in records.items()))
