@@ -69,14 +69,14 @@ def test_two_tellings_with_different_figures_are_a_contest_not_one_citation(make
     ])
     ans = svc.ask("How many people did the Marrow valley flood kill?")
     assert not ans.abstained, ans.text
-    values = [k for k in ans.contested if k.kind == "values"]
-    assert values, ans.text
-    positions = {s.position for s in values[0].sides}
-    assert positions == {"14", "23"}
-    by_side = {s.position: {c.article_id for c in s.claims} for s in values[0].sides}
+    # One contest (the claims module's figures and the answer's own two tellings are one
+    # disagreement), each figure with its article and with who gives it.
+    figures = [k for k in ans.contested if k.kind in ("values", "numbers")]
+    assert len(figures) == 1, [k.topic for k in ans.contested]
+    by_side = {s.position.split()[-1]: {c.article_id for c in s.claims} for s in figures[0].sides}
     assert by_side == {"14": {"wire-a"}, "23": {"wire-b"}}
-    # Neither figure is stated as settled: the sentence is attributed to its outlet.
-    assert "Valley Post" in ans.text and "River Times" in ans.text
+    assert all("health office" in c.speaker for s in figures[0].sides for c in s.claims)
+    assert ans.text.count("said 14 [wire-a]") == 1 and ans.text.count("said 23 [wire-b]") == 1
     # The two tellings are never cited as one statement.
     assert "[wire-a, wire-b]" not in ans.text and "[wire-b, wire-a]" not in ans.text
 

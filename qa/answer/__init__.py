@@ -127,9 +127,10 @@ class Pipeline:
         found = self.finder.among(records) if records else []
         claim_at = self.finder.claim_at(records)
         ccands = contest_stage.candidates(q, found, selection, evidence, self.lexicon)
-        chosen = (contest_stage.choose(ccands, self.contest_model, self.settings.answer.max_contests)
-                  + discrepancies(selection, records, self.lexicon, claim_at)
-                  + differing_answers(q, selection, records, claim_at)
+        chosen = (contest_stage.distinct(
+            contest_stage.choose(ccands, self.contest_model, self.settings.answer.max_contests)
+            + discrepancies(selection, records, self.lexicon, claim_at)
+            + differing_answers(q, selection, records, claim_at))
                   if selection.answerable else [])
         timings["contests"] = _ms(t)
         return Prepared(q, evidence, records, selection, ccands, chosen, timings)

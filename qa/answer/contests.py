@@ -117,6 +117,20 @@ def choose(cands: list[ContestCandidate], model: ContestModel, limit: int) -> li
             for c in ranked]
 
 
+def distinct(contests: list[Contest]) -> list[Contest]:
+    """``contests`` less those whose every claim sentence an earlier one already shows (the
+    claims module and the answer's own sentences can find one disagreement twice)."""
+    out: list[Contest] = []
+    shown: list[set] = []
+    for k in contests:
+        mine = {(c.article_id, c.start) for side in k.sides for c in side.claims}
+        if any(mine <= earlier for earlier in shown):
+            continue
+        out.append(k)
+        shown.append(mine)
+    return out
+
+
 def _overlaps(spans, start: int, end: int) -> bool:
     return any(s < end and start < e for s, e in spans)
 
