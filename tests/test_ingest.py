@@ -141,7 +141,9 @@ def test_an_import_without_claims_gains_them_later_without_reembedding(
     assert first.added == 5 and first.chunks > 0
     assert all(r.claims is None for r in fast.index.articles(SEED_IDS).values())
     question = "How many Taliban fighters were killed in Panjshir?"
-    assert fast.ask(question).contested == ()  # no claims, so no contest to show
+    # No claims, so no contest from them; the answer's own sentences may still give the
+    # figure differently (a "values" contest found from the text, not from claims).
+    assert {k.kind for k in fast.ask(question).contested} <= {"values"}
     before = chunk_ids_by_article(fast)
 
     full = make_service(make_settings())  # same store, claims on (the default)
