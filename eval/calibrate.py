@@ -122,7 +122,8 @@ def answerable_data(examples: list[Example], weights: np.ndarray, bias: float):
 
 def replay_selection(examples: list[Example], weights: np.ndarray, bias: float,
                      aweights: np.ndarray, abias: float, answer_at: float, ratio: float,
-                     keep_at_least: float, max_sentences: int, precision_cost: float) -> float:
+                     keep_at_least: float, max_sentences: int, precision_cost: float,
+                     per_article: int = 20) -> float:
     """The grid search's objective (module docstring): the mean score over the cases, as the
     pass rate counts them."""
     from qa.answer.evidence import answerable_row
@@ -145,7 +146,14 @@ def replay_selection(examples: list[Example], weights: np.ndarray, bias: float,
             order = np.argsort(-p)
             best = float(p[order[0]])
             floor = min(best, max(keep_at_least, best * ratio))
-            chosen = [sents[i] for i in order[:max_sentences] if p[i] >= floor]
+            chosen, taken = [], {}
+            for i in order:
+                if p[i] < floor or len(chosen) >= max_sentences:
+                    break
+                aid = sents[i]["article_id"]
+                if taken.get(aid, 0) < per_article:
+                    chosen.append(sents[i])
+                    taken[aid] = taken.get(aid, 0) + 1
             hits = [any(contains_answer(s["text"], a) for a in _answers(ex.case)) for s in chosen]
             total = float(any(hits)) - precision_cost * sum(not h for h in hits)
         else:
@@ -258,12 +266,14 @@ def calibrate(suites: list[Path], *, l2: float = 1.0, precision_cost: float = 0.
         for answer_at in np.round(np.arange(0.05, 0.96, 0.05), 2):
             for ratio in (0.5, 0.6, 0.7, 0.8, 0.9):
                 for least in (0.2, 0.35, 0.5, 0.65, 0.8):
-                    v = replay_selection(fit, sw, sb, aw_, ab, float(answer_at), ratio, least,
-                                         base.answer.max_sentences, precision_cost)
-                    if best is None or v > best[0]:
-                        best = (v, float(answer_at), ratio, least)
+                    for per_article in (1, 2, 4):
+                        v = replay_selection(fit, sw, sb, aw_, ab, float(answer_at), ratio, least,
+                                             base.answer.max_sentences, precision_cost,
+                                             per_article)
+                        if best is None or v > best[0]:
+                            best = (v, float(answer_at), ratio, least, per_article)
         sentence = {"bias": sb, **{f"w_{f}": float(v) for f, v in zip(SENTENCE_FEATURES, sw)},
-                    "keep_ratio": best[2], "keep_at_least": best[3]}
+                    "keep_ratio": best[2], "keep_at_least": best[3], "per_article": best[4]}
         abstention = {"bias": ab, **{f"w_{f}": float(v) for f, v in zip(ANSWERABLE_FEATURES, aw_)},
                       "answer_at": best[1]}
         cx, cy, cw = contest_data(fit)
@@ -313,7 +323,8 @@ def read_traces(path: Path, suites) -> list[Example]:
 
 def _bounded(values: dict) -> dict:
     """Fitted numbers rounded and kept inside the settings' bounds (|w| <= 50)."""
-    return {k: round(max(-50.0, min(50.0, v)), 4) for k, v in values.items()}
+    return {k: v if isinstance(v, int) else round(max(-50.0, min(50.0, v)), 4)
+            for k, v in values.items()}
 
 
 def save(result: dict, path: Path, command: str) -> None:

@@ -45,15 +45,29 @@ class ContestMatch:
     uncited_sides: tuple[str, ...] = ()
 
 
+def position_of(contest: Mapping, side: Mapping) -> str:
+    """What a contest side holds, as opposed to who holds it: for a denial, whether it claims
+    or denies the point ("claimed by the Taliban" and "claimed by TASS" are one position); for
+    figures, dates and values, the value itself."""
+    pos = str(side.get("position") or "")
+    if contest.get("kind", "denial") == "denial":
+        return pos.split(" by ", 1)[0].strip().lower() if " by " in pos else pos.lower()
+    return pos.lower()
+
+
 def contest_match(expected_sides, answer: Mapping) -> ContestMatch:
     """The best contest of the answer for the expected sides: each side needs its own contest
-    side with a claim that makes it, and a citation of an article that carries it."""
+    side with a claim that makes it, and a citation of an article that carries it. Two
+    expected sides never match two contest sides of one position (two parties that both claim
+    the point are not a disagreement between them)."""
     cited = answer_cited(answer)
     best = ContestMatch(False, "", tuple(s.name for s in expected_sides))
     for contest in answer.get("contested", []):
         sides = contest.get("sides", [])
         best_here = None
         for order in permutations(range(len(sides)), min(len(sides), len(expected_sides))):
+            if len({position_of(contest, sides[j]) for j in order}) < len(order):
+                continue
             missing, uncited = [], []
             for exp, j in zip(expected_sides, order):
                 claims = side_claims(exp, sides[j])

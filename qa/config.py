@@ -161,10 +161,21 @@ class SentenceModelSettings(BaseSettings):
     w_fragment: float = _weight(_S, "w_fragment", "it reading as a fragment (lower-case start, "
                                 "or a pronoun with no sentence before it)")
     w_length: float = _weight(_S, "w_length", "its length (words / 60, at most 1)")
+    w_ent_hit: float = _weight(_S, "w_ent_hit", "it naming a thing of the answer type asked for "
+                               "(its named entities, stored at ingest) that the question does "
+                               "not name")
+    w_ent_new: float = _weight(_S, "w_ent_new", "it naming a person, place, organisation or "
+                               "other named thing the question does not name")
+    w_noun_ent: float = _weight(_S, "w_noun_ent", "the noun a 'which <noun>' question asks about "
+                                "standing next to such a name in it")
     keep_ratio: float = _fitted_field(_S, "keep_ratio", 0.7, "Other sentences are kept when "
                                       "their probability reaches this share of the best one's")
     keep_at_least: float = _fitted_field(_S, "keep_at_least", 0.5, "... and at least this "
                                          "probability")
+    per_article: int = Field(int(_fitted(_S, "per_article", 4)), ge=1, le=20,
+                             description="Sentences of one article an answer quotes at most "
+                                         "(so that the other articles that answer are heard; "
+                                         "fitted)")
 
 
 class AbstentionSettings(BaseSettings):
@@ -187,6 +198,10 @@ class AbstentionSettings(BaseSettings):
                                      "the best sentence (with its context) lacks")
     w_names_unseen: float = _weight(_A, "w_names_unseen", "the share of the question's names no "
                                     "candidate sentence (with its context) holds")
+    w_ent_hit: float = _weight(_A, "w_ent_hit", "the best sentence naming a thing of the answer "
+                               "type asked for")
+    w_noun_ent: float = _weight(_A, "w_noun_ent", "any candidate naming a thing next to the noun "
+                                "a 'which <noun>' question asks about")
     answer_at: float = _fitted_field(_A, "answer_at", 0.5, "Probability of an answer from which "
                                      "the question is answered")
 

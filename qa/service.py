@@ -42,10 +42,10 @@ class QAService:
         """What is computed per article at ingest and stored with it (attributed claims)."""
         if not self.settings.claims:
             return None
-        from .claims import annotate
+        from .claims import Annotator
 
         # Claim vectors are computed once here, so answering never waits for the embedder.
-        return lambda article: annotate(article, embedder=self.index.embedder)
+        return Annotator(self.index.embedder)
 
     # --- questions ---------------------------------------------------------------------------
     def check_question(self, question) -> str:

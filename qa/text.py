@@ -181,13 +181,25 @@ def differing_values(a: str, b: str, min_shared: float = 0.6
     changes = [op for op in sm.get_opcodes() if op[0] != "equal"]
     if not changes:
         return None
-    # Changes at most two tokens apart are one difference ("November 25, 1865" / "March 15, 1870").
-    i1, j1 = changes[0][1], changes[0][3]
-    i2, j2 = changes[0][2], changes[0][4]
-    for _, k1, k2, l1, l2 in changes[1:]:
-        if k1 - i2 > 2 or l1 - j2 > 2:
-            return None
-        i2, j2 = k2, l2
+    # Changes at most two tokens apart are one difference ("November 25, 1865" / "March 15,
+    # 1870"); of several differences, the first that changes a value is the one that matters
+    # ("founded in 1856, the present chuch" / "founded in 1900, the present church").
+    groups: list[list[int]] = []
+    for _, k1, k2, l1, l2 in changes:
+        if groups and k1 - groups[-1][1] <= 2 and l1 - groups[-1][3] <= 2:
+            groups[-1][1], groups[-1][3] = k2, l2
+        else:
+            groups.append([k1, k2, l1, l2])
+    for i1, i2, j1, j2 in groups:
+        found = _value_change(a, ta, tb, i1, i2, j1, j2)
+        if found is not None:
+            return found
+    return None
+
+
+def _value_change(a: str, ta: list, tb: list, i1: int, i2: int, j1: int, j2: int
+                  ) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """The spans of one difference between two tellings when it changes a value."""
     if i1 == i2 or j1 == j2:
         return None  # words added or left out, nothing replaced
     wa, wb = [t[0] for t in ta[i1:i2]], [t[0] for t in tb[j1:j2]]

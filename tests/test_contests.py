@@ -219,6 +219,32 @@ def test_a_claim_and_its_rebuttal_in_one_sentence_are_a_contest(embedder):
                                 "members disputed it [t0].")
 
 
+def test_a_negation_about_another_matter_is_no_denial(embedder):
+    # One senator's "he does not have any involvement in my investment decisions" shares the
+    # adviser and the stock with another's account of his own trades, and denies nothing of it.
+    assert _contests(
+        embedder,
+        ("Capitol Daily", "2020-03-20",
+         "The senator also said he asked his financial adviser in December 2018 to reverse a "
+         "purchase of stock in Raytheon, a defense contractor. Inhofe added that he does not "
+         "have any involvement in his investment decisions and instructed his financial adviser "
+         "to sell his individual stocks."),
+    ) == []
+
+
+def test_a_denial_by_pronoun_answers_a_claim_told_before_it(embedder):
+    found = _contests(
+        embedder,
+        ("Metro Wire", "2024-06-02",
+         "Officials at the port said the cargo had been seized by customs agents on Sunday. "
+         "The shipping company denied those reports. Analysts noted that trade volumes had "
+         "fallen by a third since the spring."),
+    )
+    denial = one(found, "denial")
+    claimed = next(s for s in denial.sides if s.position.startswith("claimed"))
+    assert all("cargo" in c.quote for c in claimed.claims)  # not the analysts' later figure
+
+
 # --- real cross-outlet contests (AllSides, 2019-2020) --------------------------------------------
 
 def _allsides(ids: list[str]) -> list[Article]:

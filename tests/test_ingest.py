@@ -164,3 +164,44 @@ def test_an_import_without_claims_gains_them_later_without_reembedding(
     kinds = {k.kind for k in fast.ask(question).contested}
     assert "numbers" in kinds
     assert full.ingest([seed_copy]).unchanged == 5  # and a third run has nothing to do
+
+
+def test_named_entities_are_stored_with_each_article(make_service, seed_copy):
+    svc = make_service()
+    svc.ingest([seed_copy])
+    rec = svc.index.articles(["004_ccca31a72ddb13aa"])["004_ccca31a72ddb13aa"]
+    ents = svc.pipeline().finder.entities(rec)
+    named = {(rec.article.text[s:e], label) for s, e, label in ents}
+    assert ("Zabihullah Mujahid", "PERSON") in named
+    assert any(label in ("GPE", "LOC") and "Panjshir" in text for text, label in named)
+    assert all(0 <= s < e <= len(rec.article.text) for s, e, _ in ents)
+
+
+def test_articles_annotated_by_an_older_annotator_are_annotated_again_without_reembedding(
+        make_service, seed_copy, monkeypatch):
+    from qa.claims import Annotator, annotate
+    from qa.claims.extract import extract
+    from qa.claims.record import encode
+
+    class OldAnnotator(Annotator):
+        version = 1  # claims only, as stores written before entities were kept hold them
+
+        def __call__(self, article):
+            return encode(extract(article))
+
+    svc = make_service()
+    monkeypatch.setattr(type(svc), "_annotator", lambda self: OldAnnotator(self.index.embedder))
+    svc.ingest([seed_copy])
+    rec = svc.index.articles(["000_e5d721c452f0de90"])["000_e5d721c452f0de90"]
+    assert rec.claims and svc.pipeline().finder.entities(rec) is None
+    before = chunk_ids_by_article(svc)
+
+    monkeypatch.undo()
+    fresh = make_service(svc.settings)
+    again = fresh.ingest([seed_copy])
+    assert (again.added, again.updated, again.unchanged, again.chunks) == (0, 5, 0, 0)
+    assert chunk_ids_by_article(fresh) == before
+    rec = fresh.index.articles(["000_e5d721c452f0de90"])["000_e5d721c452f0de90"]
+    assert fresh.pipeline().finder.entities(rec)
+    assert rec.claims == annotate(rec.article, fresh.index.embedder)
+    assert fresh.ingest([seed_copy]).unchanged == 5  # the current version is not redone

@@ -96,6 +96,10 @@ def test_differing_values_reads_one_changed_value_only():
     assert diff("President Joe Biden signed the bill", "Biden signed the bill") is None
     assert diff("Trump said it was fine", "Biden said it was fine") is None  # who said it
     assert diff("A short line", "Another sentence about something else entirely here") is None
+    # A copy that also fixes a typo further on still gives another value: the value is found.
+    assert diff("The parish was founded in 1856, the present chuch building was completed in 1951.",
+                "The parish was founded in 1900, the present church building was completed in 1951."
+                ) == ("1856", "1900")
 
 
 def test_two_articles_giving_different_years_for_what_was_asked_are_a_contest(make_service):

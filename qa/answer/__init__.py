@@ -118,7 +118,7 @@ class Pipeline:
         evidence = [e for e in evidence if e.chunk.article_id in records]
         timings["retrieve"] = _ms(t)
         t = time.perf_counter()
-        cands = evidence_stage.candidates(evidence, records, self._sentences)
+        cands = evidence_stage.candidates(evidence, records, self._sentences, self.finder.entities)
         evidence_stage.featurize(q, cands, evidence, records, self.lexicon)
         selection = evidence_stage.select(cands, self.sentence_model, self.abstention_model,
                                           self.settings.answer.max_sentences, self.lexicon)

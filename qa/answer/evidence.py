@@ -30,17 +30,30 @@ import numpy as np
 
 from ..config import AbstentionSettings, SentenceModelSettings
 from ..domain import ArticleRecord, Evidence, Sentences
-from ..text import Lexicon
-from .question import DATE, NUMBER, PERSON, PLACE, Question
+from ..text import WORD, Lexicon
+from .question import DATE, NAME, NUMBER, PERSON, PLACE, Question
+
+#: Named-entity labels (spaCy's, stored at ingest) that supply each answer type.
+ENTITY_TYPES = {
+    PERSON: frozenset({"PERSON"}),
+    DATE: frozenset({"DATE", "TIME"}),
+    NUMBER: frozenset({"CARDINAL", "MONEY", "QUANTITY", "PERCENT"}),
+    PLACE: frozenset({"GPE", "LOC", "FAC"}),
+    NAME: frozenset({"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT",
+                     "WORK_OF_ART", "LAW", "LANGUAGE"}),
+}
+#: An entity this close (characters) to the noun a "which <noun>" question asks about is what
+#: the noun names ("investor Alan Jacobson", "Gorsuch, the justice who ...").
+NOUN_REACH = 40
 
 #: The features of a candidate sentence, in the order of the model's weights.
 FEATURES = ("sem", "sem_prev", "sem_gap", "sem_rank", "lex", "lex_ctx", "lex_rank", "focus",
             "focus_ctx", "names_missing", "chunk_sim", "chunk_rank", "type_hit", "type_miss",
-            "attributed", "fragment", "length")
+            "attributed", "fragment", "length", "ent_hit", "ent_new", "noun_ent")
 
 #: The features of the candidates as a whole, for the abstention model.
 ANSWERABLE_FEATURES = ("best", "sem", "max_sem", "focus", "type_miss", "names_missing",
-                       "names_unseen")
+                       "names_unseen", "ent_hit", "noun_ent")
 
 _MONTHS = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 _HAS = {
@@ -76,6 +89,9 @@ class Candidate:
     prev_vector: np.ndarray | None = field(default=None, repr=False)
     features: np.ndarray | None = field(default=None, repr=False)
     p: float = 0.0
+    #: Named entities in the sentence, (start, end, label) relative to it; None when the store
+    #: holds none for the article (annotated without entities, or without claims).
+    entities: tuple[tuple[int, int, str], ...] | None = None
     also: list["Candidate"] = field(default_factory=list)  # near-duplicates in other articles
 
 
@@ -96,11 +112,13 @@ class Selection:
 
 
 SentencesOf = Callable[[ArticleRecord], Sentences]
+EntitiesOf = Callable[[ArticleRecord], "tuple[tuple[int, int, str], ...] | None"]
 
 
 def candidates(evidence: list[Evidence], records: dict[str, ArticleRecord],
-               sentences_of: SentencesOf) -> list[Candidate]:
-    """Every sentence that a retrieved chunk overlaps, once, with its stored vector."""
+               sentences_of: SentencesOf, entities_of: EntitiesOf | None = None) -> list[Candidate]:
+    """Every sentence that a retrieved chunk overlaps, once, with its stored vector and the
+    named entities stored for it."""
     out: list[Candidate] = []
     seen: set[tuple[str, int]] = set()
     for rank, ev in enumerate(evidence):
@@ -108,6 +126,7 @@ def candidates(evidence: list[Evidence], records: dict[str, ArticleRecord],
         if rec is None:
             continue
         table = sentences_of(rec)
+        ents = entities_of(rec) if entities_of is not None else None
         text = rec.article.text
         for i, (s, e) in enumerate(table.spans):
             if e <= ev.chunk.start or s >= ev.chunk.end or (rec.article.id, s) in seen:
@@ -116,7 +135,9 @@ def candidates(evidence: list[Evidence], records: dict[str, ArticleRecord],
             sent = text[s:e]
             if len(sent.split()) < 3:
                 continue
-            c = Candidate(rec.article.id, s, e, sent, table.vectors[i], chunk_rank=rank)
+            c = Candidate(rec.article.id, s, e, sent, table.vectors[i], chunk_rank=rank,
+                          entities=None if ents is None else tuple(
+                              (a - s, b - s, label) for a, b, label in ents if s <= a and b <= e))
             if i > 0 and "\n" not in text[table.spans[i - 1][1]:s]:
                 c.prev, c.prev_vector = table.spans[i - 1], table.vectors[i - 1]
             out.append(c)
@@ -140,6 +161,7 @@ def featurize(q: Question, cands: list[Candidate], evidence: list[Evidence],
     for r, ev in enumerate(evidence):
         ranks.setdefault(ev.chunk.article_id, []).append(ev)
     typed = q.wants & {DATE, NUMBER, PERSON, PLACE}
+    wanted = q.wants & set(ENTITY_TYPES)
     q_names = set(q.name_terms)
     # What the question asks about the things it names ("population", "old", "spokesman").
     focus = {t: w for t, w in idf.items() if t not in q_names} or idf
@@ -161,6 +183,11 @@ def featurize(q: Question, cands: list[Candidate], evidence: list[Evidence],
         hit = float(bool(typed & has))
         miss = float(bool(typed) and not typed & has)
         fragment = float(c.text[:1].islower() or (bool(_PRONOUN_START.match(c.text)) and c.prev is None))
+        named = _named(c, q_names, lexicon)
+        ent_hit = hit if c.entities is None else float(bool(wanted) and any(
+            label in ENTITY_TYPES[t] for _, _, label in named for t in wanted))
+        ent_new = float(any(label in ENTITY_TYPES[NAME] for _, _, label in named))
+        noun_ent = _noun_entity(c.text, q.noun, named, lexicon) if q.noun else 0.0
         c.features = np.array([
             sim,
             float(q.vector @ c.prev_vector) if c.prev_vector is not None else 0.0,
@@ -179,7 +206,35 @@ def featurize(q: Question, cands: list[Candidate], evidence: list[Evidence],
             float(bool(_REPORTING.search(c.text))),
             fragment,
             min(len(c.text.split()), 60) / 60,
+            ent_hit,
+            ent_new,
+            noun_ent,
         ], dtype=np.float32)
+
+
+def _named(c: Candidate, q_names: set[str], lexicon: Lexicon) -> list[tuple[int, int, str]]:
+    """The sentence's named things the question does not already name: its stored entities,
+    or, without them, its capitalised name runs (as PERSON) and numbers (as CARDINAL)."""
+    if c.entities is not None:
+        found = list(c.entities)
+    else:
+        found = [(m.start(), m.end(), "PERSON") for m in _NAME_RUN.finditer(c.text)]
+        found += [(m.start(), m.end(), "CARDINAL") for m in _NUMBER.finditer(c.text)
+                  if m.group(0) in numbers_in(c.text)]
+    out = []
+    for s, e, label in found:
+        terms = lexicon.terms(c.text[s:e])
+        if terms and not terms <= q_names:
+            out.append((s, e, label))
+    return out
+
+
+def _noun_entity(text: str, noun: str, named: list[tuple[int, int, str]], lexicon: Lexicon) -> float:
+    """Whether the noun a "which <noun>" question asks about stands next to a named thing the
+    question does not name ("... investor Alan D. Jacobson ...")."""
+    spots = [m.start() for m in WORD.finditer(text) if lexicon.term(m.group(0)) == noun]
+    return float(any(abs(s - p) <= NOUN_REACH or abs(e - p) <= NOUN_REACH
+                     for p in spots for s, e, label in named if label in ENTITY_TYPES[NAME]))
 
 
 def _reciprocal_ranks(values: np.ndarray) -> np.ndarray:
@@ -250,6 +305,8 @@ def answerable_row(logits: np.ndarray, rows: np.ndarray) -> np.ndarray:
         rows[best, col["type_miss"]],
         rows[best, col["names_missing"]],
         rows[:, col["names_missing"]].min(),
+        rows[best, col["ent_hit"]],
+        rows[:, col["noun_ent"]].max(),
     ])
 
 
@@ -271,6 +328,7 @@ def select(cands: list[Candidate], model: SentenceModel, abstention: AbstentionM
     cfg = model.cfg
     floor = min(ranked[0].p, max(cfg.keep_at_least, ranked[0].p * cfg.keep_ratio))
     chosen: list[Candidate] = []
+    per_article: dict[str, int] = {}
     for c in ranked:
         if c.p < floor:
             break
@@ -279,8 +337,9 @@ def select(cands: list[Candidate], model: SentenceModel, abstention: AbstentionM
             if c.article_id != twin.article_id and all(a.article_id != c.article_id for a in twin.also):
                 twin.also.append(c)
             continue
-        if len(chosen) < max_sentences:
+        if len(chosen) < max_sentences and per_article.get(c.article_id, 0) < cfg.per_article:
             chosen.append(c)
+            per_article[c.article_id] = per_article.get(c.article_id, 0) + 1
     return Selection(tuple(ranked), tuple(chosen), True, p_answer, feats)
 
 

@@ -17,8 +17,9 @@ import numpy as np
 from ..embedding import Embedder
 from ..text import Lexicon
 
-#: Answer types a question's form can ask for.
-DATE, NUMBER, PERSON, PLACE, YESNO = "date", "number", "person", "place", "yesno"
+#: Answer types a question's form can ask for; NAME: "which/what <noun>" asks for a named
+#: thing of the noun's kind (an investor, a hospital, a program), whatever the noun.
+DATE, NUMBER, PERSON, PLACE, YESNO, NAME = "date", "number", "person", "place", "yesno", "name"
 
 _DATE_NOUN = r"(?:date|day|month|year|time|week|hour)"
 _PLACE_NOUN = (r"(?:city|town|village|country|countries|state|province|region|place|base|"
@@ -42,6 +43,13 @@ _FORMS: tuple[tuple[str, re.Pattern], ...] = (
                        r"should)\b|^\s*(?:is it|was it)\s+true\b|\bis it true\b|\bor not\b",
                        re.I)),
 )
+#: "which <noun>", "what <noun>", "what is the <noun> of": the noun the question asks about.
+_WH = re.compile(r"\b(?i:which|what)\s+(?:(?i:is|was|are|were)\s+(?:the|a|an)\s+)?"
+                 r"((?:[\w’'.&-]+\s+){0,4}?)([a-z][a-z-]+)\b")
+_ENDS_NOUN = frozenset("of in on at for to from by with about into after before during than "
+                       "that who whom which whose".split())
+_AUX = frozenset("did does do is was were are has have had will would can could should may "
+                 "might must".split())
 _NAME = re.compile(r"\b[A-Z][\w’'.-]*(?:\s+(?:[A-Z][\w’'.-]*|al-|bin|van|de|of))*")
 _OPENERS = frozenset("what who whom whose when where why how which is are was were did does do "
                      "has have had can could will would should tell according in on at the a "
@@ -58,11 +66,42 @@ class Question:
     terms: frozenset[str]  # content terms of ``text``
     name_terms: frozenset[str]  # terms of the proper names it mentions
     wants: frozenset[str]  # answer types its form asks for
+    noun: str = ""  # the term of the noun a "which/what <noun>" question asks about
 
 
 def answer_types(text: str) -> frozenset[str]:
     """The answer types a question's form asks for (see ``_FORMS``)."""
     return frozenset(kind for kind, rx in _FORMS if rx.search(text))
+
+
+def head_noun(text: str) -> str:
+    """The noun a "which/what <noun>" question asks about, as written ("investor" in "Which
+    investor sued ...", "official" in "Which Homeland Security official ..."); "" when the
+    wh-word is followed by a verb ("What did ...") or there is none. Capitalised words and
+    possessives before it are its modifiers ("Russia's GRU unit")."""
+    for m in _WH.finditer(text):
+        mods = m.group(1).split()
+        if any(w.lower() in _AUX for w in mods):
+            continue
+        if not all(w[:1].isupper() or w.endswith(("'s", "’s")) or not w[:1].isalpha() for w in mods):
+            continue
+        # A compound ends at its head: "news agency did", "investor sued", "unit of".
+        words = [m.group(2)] + text[m.end():].split()[:2]
+        noun = ""
+        for w in words:
+            w = w.strip("?,.;:!").lower()
+            if not w.isalpha() or w in _AUX or w in _OPENERS or w in _ENDS_NOUN or _verb_like(w):
+                break
+            noun = w
+        return noun
+    return ""
+
+
+def _verb_like(word: str) -> bool:
+    """A past tense ("sued", "wrote"): the verb after a "which <noun>" subject."""
+    from ..text import IRREGULAR
+
+    return word.endswith("ed") or (word in IRREGULAR and IRREGULAR[word] != word)
 
 
 def names(text: str) -> list[str]:
@@ -88,5 +127,9 @@ def understand(asked: str, history: list, embedder: Embedder, lexicon: Lexicon,
         text = rewrite(asked, history, limit=max_chars)
     vector = np.asarray(embedder.embed([text])[0], dtype=np.float32)
     name_terms = frozenset(t for n in names(text) for t in lexicon.terms(n))
+    wants = answer_types(text)
+    noun = head_noun(text)
+    if noun and not wants & {DATE, NUMBER}:
+        wants |= {NAME}
     return Question(asked=asked, text=text, vector=vector, terms=lexicon.terms(text),
-                    name_terms=name_terms, wants=answer_types(text))
+                    name_terms=name_terms, wants=wants, noun=lexicon.term(noun) if noun else "")

@@ -20,22 +20,40 @@ from ..domain import Article, ArticleRecord, Claim
 from ..embedding import Embedder
 from ..lru import Recent
 from .contests import build
-from .extract import extract
+from .extract import parse
 from .groups import Found
 from .prose import describe, unhedged
-from .record import Record, decode, encode
+from .record import Record, decode, decode_entities, encode
 from .sides import unify
 
-__all__ = ["annotate", "ContestFinder", "Found", "describe", "unhedged", "with_vectors"]
+__all__ = ["annotate", "Annotator", "ContestFinder", "Found", "describe", "unhedged",
+           "with_vectors"]
+
+#: What an annotation holds, by version: 1 claims; 2 claims and named entities. A store whose
+#: articles were annotated by an older version annotates them again (without re-embedding).
+ANNOTATION_VERSION = 2
 
 
 def annotate(article: Article, embedder: Embedder | None = None) -> str:
-    """The claims stored with ``article`` at ingest; with an embedder, each contestable claim
-    carries its sentence vector so that answering never embeds claims."""
-    records = extract(article)
+    """The claims stored with ``article`` at ingest, and its named entities; with an embedder,
+    each contestable claim carries its sentence vector so that answering never embeds claims."""
+    records, entities = parse(article)
     if embedder is not None:
         records = with_vectors(records, embedder)
-    return encode(records)
+    return encode(records, entities)
+
+
+class Annotator:
+    """``annotate`` bound to an embedder, with the version of what it writes (the store
+    re-annotates articles written by an older version)."""
+
+    version = ANNOTATION_VERSION
+
+    def __init__(self, embedder: Embedder | None = None):
+        self.embedder = embedder
+
+    def __call__(self, article: Article) -> str:
+        return annotate(article, embedder=self.embedder)
 
 
 def _contestable(r: Record) -> bool:
@@ -93,6 +111,15 @@ class ContestFinder:
             hit = recs
             self._records.put(key, hit)
         return hit
+
+    def entities(self, record: ArticleRecord) -> tuple[tuple[int, int, str], ...] | None:
+        """The named entities stored with ``record`` (None when its annotation has none)."""
+        key = ("ents", record.article.id, record.content_hash, hash(record.claims or ""))
+        hit = self._records.get(key)
+        if hit is None:
+            hit = decode_entities(record.claims, len(record.article.text)) or ()
+            self._records.put(key, hit)
+        return hit or None
 
     def claims(self, record: ArticleRecord) -> list[Claim]:
         """The attributed claims (and outlet statements) stored with ``record``."""

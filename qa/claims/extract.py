@@ -17,11 +17,30 @@ from .speakers import ArticleContext, Speaker
 _QUOTES = re.compile(r"“[^”]*”|\"[^\"]*\"")
 _DATELINE = re.compile(r"/[A-Z]{2,10}/|^[A-Z][A-Z .'-]{2,40}, [A-Z][a-z]+ \d{1,2}\.?$")
 MAX_CLAIMS = 400
+#: Named-entity labels kept for answering (what kind of thing a sentence names: a person, a
+#: date, a figure ...); spaCy's other labels are ordinal numbers and the like.
+ENTITY_LABELS = frozenset("PERSON NORP FAC ORG GPE LOC PRODUCT EVENT WORK_OF_ART LAW LANGUAGE "
+                          "DATE TIME PERCENT MONEY QUANTITY CARDINAL".split())
+
+
 def extract(article: Article) -> list[Record]:
     """Every attributed claim and outlet statement in ``article``, in text order."""
+    return parse(article)[0]
+
+
+def parse(article: Article) -> tuple[list[Record], list[tuple[int, int, str]]]:
+    """The claims of ``extract`` and, from the same parse, the article's named entities as
+    ``(start, end, label)`` spans of its text."""
     text = article.text
     paras = [(m.start(), m.group()) for m in re.finditer(r"[^\n]+", text)]
     docs = list(nlp().pipe([p for _, p in paras], batch_size=64))
+    entities = [(off + e.start_char, off + e.end_char, e.label_)
+                for (off, _), doc in zip(paras, docs) for e in doc.ents if e.label_ in ENTITY_LABELS]
+    return _claims(article, paras, docs), entities
+
+
+def _claims(article: Article, paras, docs) -> list[Record]:
+    text = article.text
     ctx = ArticleContext(docs)
     outlet = article.source or "the article"
     out: list[Record] = []

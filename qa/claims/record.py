@@ -112,9 +112,10 @@ def _unpack(s: str | None) -> np.ndarray | None:
     return v / n if n else v
 
 
-def encode(records: list[Record]) -> str:
-    """The manifest's ``claims`` annotation. Quotes are not stored: they are the article's
-    text at ``[start, end)``, restored on decode."""
+def encode(records: list[Record], entities: list[tuple[int, int, str]] = ()) -> str:
+    """The manifest's ``claims`` annotation: the claims and the article's named entities.
+    Quotes are not stored: they are the article's text at ``[start, end)``, restored on
+    decode."""
     out = []
     for r in records:
         c = r.claim
@@ -140,7 +141,30 @@ def encode(records: list[Record]) -> str:
         if r.vec is not None:
             d["x"] = _pack(r.vec)
         out.append(d)
-    return json.dumps({"format": FORMAT, "claims": out}, ensure_ascii=False, separators=(",", ":"))
+    doc = {"format": FORMAT, "claims": out}
+    if entities:
+        doc["ents"] = [x for s, e, label in entities for x in (s, e, label)]
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+
+
+def decode_entities(raw: str | None, text_length: int) -> tuple[tuple[int, int, str], ...] | None:
+    """The named entities of an annotation, ``(start, end, label)`` in text order; None when
+    the annotation holds none (written before entities were kept, or without claims)."""
+    if not raw:
+        return None
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(data, dict) or data.get("format") != FORMAT or "ents" not in data:
+        return None
+    flat = data["ents"]
+    out = []
+    for i in range(0, len(flat) - 2, 3):
+        s, e, label = flat[i], flat[i + 1], flat[i + 2]
+        if isinstance(s, int) and isinstance(e, int) and 0 <= s < e <= text_length:
+            out.append((s, e, str(label)))
+    return tuple(out)
 
 
 def decode(raw: str | None, article: Article, contestable: bool = False) -> list[Record]:

@@ -30,11 +30,13 @@ from .connection import StoreConnection, state_of, store_errors
 
 PAGE = 2000
 #: What is computed per article at ingest besides its vectors: its attributed claims, in the
-#: stored form ``qa.claims`` writes and reads (the store keeps it as an opaque string).
+#: stored form ``qa.claims`` writes and reads (the store keeps it as an opaque string). An
+#: annotator may carry a ``version``: articles annotated by an older one are annotated again.
 Annotator = Callable[[Article], str]
 Progress = Callable[[int, int], None]
 #: Manifest metadata keys of what ingest computed per article.
 CLAIMS_KEY = "ann_claims"
+ANNOTATION_VERSION_KEY = "ann_v"
 SENTENCES_KEY = "sentences"
 
 
@@ -42,7 +44,7 @@ class Entry(NamedTuple):
     """What the manifest says of one committed article."""
 
     content_hash: str
-    annotated: bool  # claims were computed at ingest
+    annotated: int  # the version of the annotator that annotated it (0: none)
     has_sentences: bool  # sentence vectors are stored
 
 
@@ -185,7 +187,7 @@ class ChromaStore:
         out: dict[str, Entry] = {}
         with store_errors("reading the manifest"):
             for ids, metas, _ in self._pages(self.manifest, ["metadatas"]):
-                out.update((i, Entry(m["content_hash"], CLAIMS_KEY in m, SENTENCES_KEY in m))
+                out.update((i, Entry(m["content_hash"], _annotated(m), SENTENCES_KEY in m))
                            for i, m in zip(ids, metas))
         return out
 
@@ -269,11 +271,13 @@ class ChromaStore:
             # Articles stored before sentence vectors were kept are embedded again.
             todo = [a for a in incoming.values() if known.get(a.id) != a.content_hash
                     or not entries[a.id].has_sentences]
-            # Unchanged articles stored without claims (an import with claims off) get them
-            # now, without re-embedding.
+            # Unchanged articles stored without claims (an import with claims off), or with an
+            # older annotator's, get them now, without re-embedding.
+            version = annotation_version(annotate)
             backfill = [a for a in incoming.values()
                         if annotate is not None and a.id in entries
-                        and entries[a.id] == (a.content_hash, False, True)]
+                        and entries[a.id].content_hash == a.content_hash
+                        and entries[a.id].has_sentences and entries[a.id].annotated < version]
             gone = [i for i in known if i not in incoming] if prune else []
             if not todo and not backfill and not gone and not state["dirty"]:
                 return IngestSummary(unchanged=len(incoming), skipped=tuple(skipped),
@@ -335,7 +339,7 @@ class ChromaStore:
             embeddings=[[1.0] for _ in chunked],
             documents=[a.text for a, _ in chunked],
             metadatas=[_article_metadata(a, len(cs), annotations[n] if annotations else None,
-                                         tables[n])
+                                         tables[n], annotation_version(annotate))
                        for n, (a, cs) in enumerate(chunked)],
         )
         for a, _ in chunked:
@@ -370,7 +374,8 @@ class ChromaStore:
         batch = [a for a in batch if a.id in metas]
         self.manifest.update(
             ids=[a.id for a in batch],
-            metadatas=[{**metas[a.id], CLAIMS_KEY: annotate(a)} for a in batch],
+            metadatas=[{**metas[a.id], CLAIMS_KEY: annotate(a),
+                        ANNOTATION_VERSION_KEY: annotation_version(annotate)} for a in batch],
         )
 
     def _sweep(self) -> None:
@@ -466,7 +471,20 @@ def _nearest_first(vector, k: int, ids: list[str], distances: list[float],
     return [p[0] for p in pairs[:k]], [p[1] for p in pairs[:k]]
 
 
-def _article_metadata(a: Article, n_chunks: int, claims: str | None, sentences) -> dict:
+def annotation_version(annotate: Annotator | None) -> int:
+    """The version of what ``annotate`` writes (1 for an annotator that names none; 0: none)."""
+    return 0 if annotate is None else int(getattr(annotate, "version", 1))
+
+
+def _annotated(meta: dict) -> int:
+    """The annotator version a manifest record was annotated by (0: not annotated)."""
+    if CLAIMS_KEY not in meta:
+        return 0
+    return int(meta.get(ANNOTATION_VERSION_KEY) or 1)
+
+
+def _article_metadata(a: Article, n_chunks: int, claims: str | None, sentences,
+                      version: int = 0) -> dict:
     meta = {
         "content_hash": a.content_hash, "title": a.title, "date": a.date or "",
         "date_int": a.date_int, "source": a.source or "", "url": a.url or "", "n_chunks": n_chunks,
@@ -475,6 +493,7 @@ def _article_metadata(a: Article, n_chunks: int, claims: str | None, sentences) 
     }
     if claims is not None:
         meta[CLAIMS_KEY] = claims
+        meta[ANNOTATION_VERSION_KEY] = version
     return meta
 
 
