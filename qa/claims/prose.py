@@ -1,17 +1,36 @@
 """Contests as prose, and the check that an answer never states a contested point in its own
-voice."""
+voice.
+
+Both run on every answer that shows a contest, so they read words (``qa.text.Lexicon``'s
+stemmed content terms), not a parse: answering never loads spaCy (a server that did held
+~50-140 MB more for it; issue 13).
+"""
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from ..domain import CITATION_RE, Claim, Contest
-from .nlp import REPORTING, nlp
+from ..text import Lexicon
+from .nlp import REPORTING
 
 _CLAIM_VERBS = ("claim", "announc", "insist")
 _HEDGES = frozenset("reportedly allegedly purportedly apparently claim claims claimed denial denied "
                     "disputed according".split())
+#: Reporting verbs as written (said, says, told ...): a sentence holding one says who holds what
+#: it states.
+_IRREGULAR_REPORTS = {"say": ("said",), "tell": ("told",), "write": ("wrote", "written"),
+                      "deny": ("denied", "denies"), "testify": ("testified", "testifies")}
+
+
+def _forms(lemma: str) -> set[str]:
+    past = lemma + ("d" if lemma.endswith("e") else "ed")
+    return {lemma, lemma + "s", past, *_IRREGULAR_REPORTS.get(lemma, ())}
+
+
+_REPORTED = re.compile(r"\b(?:" + "|".join(sorted(
+    {f for lemma in REPORTING for f in _forms(lemma)} | {"according"},
+    key=len, reverse=True)) + r")\b", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?])(?:\s*\[[^\]]*\])*\s+(?=[A-Z“\"(])")
 
 
@@ -63,12 +82,13 @@ def _join(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-def describe(contest: Contest) -> str:
+def describe(contest: Contest, lexicon: Lexicon | None = None) -> str:
     """One or two sentences that attribute every side of ``contest`` and cite its articles:
     "The Taliban said they had taken ... [002_...]; the National Resistance Front denied it
     [000_...]." Nothing is stated in the narrator's voice."""
     if not contest.sides:
         return ""
+    lexicon = lexicon or Lexicon()
     if contest.kind == "denial":
         parts = []
         for side in contest.sides:
@@ -77,7 +97,7 @@ def describe(contest: Contest) -> str:
             if side.position.startswith("claimed"):
                 rep = _representative(claims, contest.topic)
                 # The articles that say what the sentence says, not every article of the side.
-                backing = [c for c in claims if _states_point(c, rep)] or [rep]
+                backing = [c for c in claims if _states_point(c, rep, lexicon)] or [rep]
                 parts.append(f"{who} {_verb(rep)} {rep.content.rstrip('.')} {_ids(backing)}")
             else:
                 denials = [c for c in claims if c.stance != "asserts"] or claims
@@ -100,13 +120,13 @@ def describe(contest: Contest) -> str:
     return f"{lead}: " + "; ".join(parts) + "."
 
 
-def _states_point(c: Claim, rep: Claim) -> bool:
+def _states_point(c: Claim, rep: Claim, lexicon: Lexicon) -> bool:
     """Whether claim ``c`` says what the representative claim says: it holds most of its
-    content words (lemmas)."""
+    content words."""
     if c is rep:
         return True
-    want = _lemmas(rep.content)
-    return bool(want) and len(want & _lemmas(c.quote)) >= 0.6 * len(want)
+    want = lexicon.terms(rep.content)
+    return bool(want) and len(want & lexicon.terms(c.quote)) >= 0.6 * len(want)
 
 
 def _representative(claims: list[Claim], topic: str) -> Claim:
@@ -119,53 +139,39 @@ def _representative(claims: list[Claim], topic: str) -> Claim:
     return asserting[0]
 
 
-@lru_cache(maxsize=4096)
-def _lemmas(text: str) -> frozenset[str]:
-    doc = nlp()(text)
-    return frozenset(t.lemma_.lower() for t in doc
-                     if t.pos_ in ("NOUN", "PROPN", "VERB", "NUM", "ADJ") and not t.is_stop)
+def _attributed(sentence: str) -> bool:
+    """The sentence says who holds what it states (a reporting verb, "according to",
+    "reportedly", "a claim ...")."""
+    low = sentence.lower()
+    return bool(_REPORTED.search(sentence)) or any(
+        w in _HEDGES for w in re.findall(r"[a-z]+", low))
 
 
-def _attributed(sent) -> bool:
-    """The sentence says who holds what it states (a reporting verb with a subject,
-    "according to", "reportedly", "a claim ...")."""
-    for t in sent:
-        if t.lower_ in _HEDGES:
-            return True
-        if t.pos_ == "VERB" and t.lemma_.lower() in REPORTING and any(
-                c.dep_ in ("nsubj", "nsubjpass", "agent") for c in t.children):
-            return True
-    return False
-
-
-def unhedged(text: str, contests: list[Contest]) -> list[str]:
+def unhedged(text: str, contests: list[Contest], lexicon: Lexicon | None = None) -> list[str]:
     """Sentences of ``text`` that state a contested claim's content (or one side's figure or
     date) without saying who claims it."""
     if not contests or not text.strip():
         return []
+    lexicon = lexicon or Lexicon()
     sentences = [s.strip() for s in _SENTENCE.split(text) if s.strip()]
     out = []
     for s in sentences:
         bare = " ".join(CITATION_RE.sub("", s).split())
-        if not bare:
+        if not bare or _attributed(bare):
             continue
-        doc = nlp()(bare)
-        if _attributed(doc):
-            continue
-        words = frozenset(t.lemma_.lower() for t in doc
-                          if t.pos_ in ("NOUN", "PROPN", "VERB", "NUM", "ADJ") and not t.is_stop)
-        if any(_states(contest, bare, words) for contest in contests):
+        words = lexicon.terms(bare)
+        if any(_states(contest, bare, words, lexicon) for contest in contests):
             out.append(s)
     return out
 
 
-def _states(contest: Contest, bare: str, words: frozenset[str]) -> bool:
+def _states(contest: Contest, bare: str, words: frozenset[str], lexicon: Lexicon) -> bool:
     low = bare.lower()
     if contest.kind == "values":
         # One telling of a sentence that others tell with another value.
         return any(side.position.lower() in low for side in contest.sides)
     if contest.kind in ("numbers", "dates"):
-        topic = _lemmas(contest.topic) - {"number"}  # "the number of children"
+        topic = lexicon.terms(contest.topic) - {"number"}  # "the number of children"
         shared = len(topic & words)
         return shared >= min(2, len(topic)) and any(
             side.position.lower() in low for side in contest.sides)
@@ -173,7 +179,7 @@ def _states(contest: Contest, bare: str, words: frozenset[str]) -> bool:
         for c in side.claims:
             if c.stance != "asserts" or not c.content:
                 continue
-            want = _lemmas(c.content)
+            want = lexicon.terms(c.content)
             if len(want) >= 3 and len(want & words) >= max(3, 0.6 * len(want)):
                 return True
     return False
