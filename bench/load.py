@@ -57,11 +57,11 @@ def request(conn: http.client.HTTPConnection, question: str) -> int:
 class Server:
     """``gunicorn -c gunicorn.conf.py server:app`` with ``workers`` workers on a free port."""
 
-    def __init__(self, data_dir: Path, workers: int, log: Path):
+    def __init__(self, data_dir: Path, workers: int, log: Path, extra_env: dict | None = None):
         self.port = free_port()
         env = {**os.environ, "QA_DATA_DIR": str(data_dir), "QA_WORKERS": str(workers),
                "QA_BIND": f"127.0.0.1:{self.port}", "QA_RATE_LIMIT_PER_MINUTE": "0",
-               "QA_LOG_LEVEL": "warning"}
+               "QA_LOG_LEVEL": "warning", **(extra_env or {})}
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         self.log = open(log, "ab")
         self.proc = subprocess.Popen(
@@ -83,6 +83,19 @@ class Server:
                 pass
             time.sleep(0.3)
         raise RuntimeError("gunicorn did not become ready")
+
+    def worker_pids(self) -> list[int]:
+        """The worker processes (the master's children), read from /proc."""
+        pids = []
+        for d in Path("/proc").iterdir():
+            if d.name.isdigit():
+                try:
+                    stat = (d / "stat").read_text()
+                except OSError:
+                    continue
+                if int(stat.rsplit(")", 1)[1].split()[1]) == self.proc.pid:
+                    pids.append(int(d.name))
+        return sorted(pids)
 
     def warm(self, clients: int) -> None:
         """Every worker loads its models and BM25 index before the clock starts."""
