@@ -57,23 +57,28 @@ VAR = ROOT / "var" / "bench" / "scale"
 
 
 def write_corpus(dst: Path, limit: int | None, first: int | None = None) -> list[dict]:
-    """The corpora as one .jsonl file (rewritten only when it differs): the first ``limit``
-    records of each, or only the first ``first`` of the first corpus."""
-    lines: list[str] = []
+    """The corpora as a folder of .jsonl files, one a corpus (rewritten only when they differ;
+    the reader takes files of up to 50 MB): the first ``limit`` records of each, or only the
+    first ``first`` of the first corpus."""
+    records: list[dict] = []
+    dst.mkdir(parents=True, exist_ok=True)
     for n, src in enumerate(CORPORA):
+        out = dst / f"{src.parent.name}.jsonl"
         if first is not None and n > 0:
-            break
+            out.unlink(missing_ok=True)
+            continue
         take = first if first is not None else limit
+        lines: list[str] = []
         with open(src, encoding="utf-8") as f:
             for i, line in enumerate(f):
                 if take is not None and i >= take:
                     break
                 lines.append(line if line.endswith("\n") else line + "\n")
-    text = "".join(lines)
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    if not dst.exists() or dst.read_text(encoding="utf-8") != text:
-        dst.write_text(text, encoding="utf-8")
-    return [json.loads(line) for line in lines]
+        text = "".join(lines)
+        if not out.exists() or out.read_text(encoding="utf-8") != text:
+            out.write_text(text, encoding="utf-8")
+        records += [json.loads(line) for line in lines]
+    return records
 
 
 def du(path: Path) -> int:
@@ -85,7 +90,7 @@ def ingest(corpus: Path, data_dir: Path, claims: bool, chroma_url: str | None = 
     """``ingest.py`` as a child process: its summary, wall time and peak RSS. A store already
     holding the corpus is kept (its first build's figures come from ``build.json``)."""
     record = data_dir / "build.json"
-    key = {"corpus": str(corpus), "bytes": corpus.stat().st_size, "claims": claims,
+    key = {"corpus": str(corpus), "bytes": du(corpus), "claims": claims,
            "chroma_url": bool(chroma_url)}
     if record.exists():
         old = json.loads(record.read_text())
@@ -108,6 +113,8 @@ def ingest(corpus: Path, data_dir: Path, claims: bool, chroma_url: str | None = 
     if proc.returncode != 0:
         raise RuntimeError(f"ingest failed ({proc.returncode}): {err[-2000:]}")
     summary = json.loads(out)
+    if not summary["added"] and not summary["unchanged"]:
+        raise RuntimeError(f"ingest read no article from {corpus}: {summary}")
     result = {"key": key, "summary": summary, "wall_s": round(wall, 1),
               "peak_rss_mb": round(usage.ru_maxrss / 1024), "built": time.strftime("%Y-%m-%d %H:%M"),
               "load": os.getloadavg()[0]}
@@ -134,6 +141,8 @@ def embedder_alone(corpus: Path, sample: int) -> dict:
         if len(articles) >= sample:
             break
     texts = [embed_text(c) for a in articles for c in chunker.split(a)]
+    if not texts:
+        raise RuntimeError(f"no article could be read from {corpus}")
     emb.embed(texts[:16])  # warm-up
     t0 = time.perf_counter()
     emb.embed(texts)
@@ -235,9 +244,9 @@ def main(argv: list[str] | None = None) -> int:
             p.error(f"{c} is missing: ../shared must sit beside the checkout")
 
     tag = f"-{args.limit}" if args.limit else ""
-    big_corpus = VAR / f"all{tag}.jsonl"
+    big_corpus = VAR / f"all{tag}"
     records = write_corpus(big_corpus, args.limit)
-    small_corpus = VAR / f"small-{args.small}.jsonl"
+    small_corpus = VAR / f"small-{args.small}-corpus"
     small_records = write_corpus(small_corpus, None, first=min(args.small, len(records)))
     questions = questions_from_titles(small_records, args.questions)
     out: dict = {"articles": len(records), "small": len(small_records), "claims": args.claims,

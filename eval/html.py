@@ -8,7 +8,7 @@ from html import escape
 
 from qa.domain import CITATION_RE
 
-from .report import fmt_delta, fmt_threshold, fmt_value
+from .display import fmt_delta, fmt_threshold, fmt_value
 
 GOOD, BAD, NEUTRAL, TRACK = "#2e7d32", "#c62828", "#5c6f7b", "#e8ecef"
 

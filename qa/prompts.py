@@ -18,8 +18,9 @@ from string import Template
 
 from .errors import ConfigError
 
-#: The repository's prompt folder (``prompts/`` beside the ``qa`` package).
-PROMPT_DIR = Path(__file__).resolve().parent.parent / "prompts"
+#: The prompt folder: ``qa/prompt_files``, a link to the repository's ``prompts/`` in a checkout
+#: (an editable install included) and a copy of its files in a built wheel (package data).
+PROMPT_DIR = Path(__file__).resolve().parent / "prompt_files"
 
 
 @dataclass(frozen=True)
