@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from qa.config import Settings, StoreSettings  # noqa: E402
 from qa.domain import Article, Filters  # noqa: E402
 from qa.index import NewsIndex, where_clause  # noqa: E402
-from qa.index.store import _record  # noqa: E402
+from qa.index.layout import article_record as _record  # noqa: E402
 
 OUTLETS = ("Reuters", "TASS", "RT", "AP", "BBC", "Al Jazeera")
 WORDS = ("valley", "talks", "province", "fighters", "convoy", "ceasefire", "district", "leader",

@@ -40,7 +40,7 @@ from qa.corpus import read_paths  # noqa: E402
 from qa.domain import Article  # noqa: E402
 from qa.embedding import make_embedder  # noqa: E402
 from qa.index import Chunker, NewsIndex  # noqa: E402
-from qa.index.store import embed_text  # noqa: E402
+from qa.index.chunking import embed_text  # noqa: E402
 from qa.service import QAService  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "allsides-baly2020" / "articles.jsonl"

@@ -129,7 +129,7 @@ def embedder_alone(corpus: Path, sample: int) -> dict:
     from qa.corpus import read_paths
     from qa.embedding import make_embedder
     from qa.index import Chunker
-    from qa.index.store import embed_text
+    from qa.index.chunking import embed_text
 
     settings = Settings()
     emb, _ = make_embedder(settings.embedding)

@@ -92,7 +92,7 @@ def test_every_chunk_maps_back_to_its_article_verbatim(seed_service):
 
 
 def test_chunks_fit_the_embedders_window(seed_service, embedder):
-    from qa.index.store import embed_text
+    from qa.index.chunking import embed_text
 
     emb, _ = embedder
     chunks = seed_service.index.store.all_chunks()
@@ -155,7 +155,7 @@ def test_an_import_without_claims_gains_them_later_without_reembedding(
     assert (again.added, again.updated, again.unchanged, again.chunks) == (0, 5, 0, 0)
     assert chunk_ids_by_article(full) == before
     # Embedding here is of claim sentences, never of the stored chunks.
-    from qa.index.store import embed_text
+    from qa.index.chunking import embed_text
 
     chunk_texts = {embed_text(c) for c in full.index.sparse_cache.get().chunks}
     assert calls and not any(t in chunk_texts for batch in calls for t in batch)

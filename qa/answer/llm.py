@@ -16,12 +16,10 @@ from pathlib import Path
 
 from ..claims import unhedged
 from ..config import LLMSettings
-from ..domain import CITATION_RE, Answer, ArticleRecord, Contest, Evidence
+from ..domain import Answer, ArticleRecord, Contest, Evidence
 from ..llm import ChatModel
 from ..text import Lexicon
-from .citations import (
-    UNSUPPORTED_MARK, MarkerFilter, check, citations_for, drop_unknown_ids, marker_ids,
-)
+from .citations import UNSUPPORTED_MARK, MarkerFilter, check, citations_for, drop_unknown_ids
 from .compose import abstention, contest_lead, dedupe
 from .llm_prompt import ANSWER_VARIABLES, SYSTEM_VARIABLES, PromptBuilder, Prompted
 

@@ -40,7 +40,6 @@ def parse(article: Article) -> tuple[list[Record], list[tuple[int, int, str]]]:
 
 
 def _claims(article: Article, paras, docs) -> list[Record]:
-    text = article.text
     ctx = ArticleContext(docs)
     outlet = article.source or "the article"
     out: list[Record] = []

@@ -17,7 +17,8 @@ from ..lru import Recent
 from .chunking import Chunker, count_tokens
 from .listing import ArticleListing
 from .sparse import SparseCache, SparseIndex
-from .store import Annotator, ChromaStore, Progress, collection_name, where_clause
+from .layout import collection_name, where_clause
+from .store import Annotator, ChromaStore, Progress
 
 __all__ = [
     "NewsIndex", "ArticleRecord", "Chunker", "SparseIndex", "collection_name", "count_tokens",

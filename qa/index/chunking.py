@@ -89,3 +89,8 @@ def locate(text: str, piece: str, cursor: int) -> tuple[int, int]:
     if m:
         return m.start(), m.end()
     raise ValueError(f"chunk not found in article text: {piece[:60]!r}")
+
+
+def embed_text(c: Chunk) -> str:
+    """What is embedded and indexed for a chunk: the headline gives short chunks context."""
+    return f"{c.title}\n{c.text}" if c.title else c.text

@@ -23,6 +23,7 @@ import orjson
 from ..domain import Article, Chunk, Sentences
 from ..embedding import Embedder, SpanSums
 from ..text import split_spans
+from .chunking import embed_text
 
 FORMAT = 1
 
@@ -102,3 +103,23 @@ def decode(raw: str | None, text_length: int) -> Sentences | None:
     if not dims or v.size != dims * len(spans):
         return None
     return Sentences(spans, unit_rows(v.reshape(len(spans), dims)))
+
+
+def embed_chunks(embedder: Embedder, chunked: list[tuple[Article, list[Chunk]]]):
+    """Chunk vectors (as lists, for Chroma), and each article's sentence table pooled from the
+    same forward pass."""
+    spans = [split_spans(a.text) for a, _ in chunked]
+    texts, local, owner = [], [], []
+    for n, (a, chunks) in enumerate(chunked):
+        for c in chunks:
+            offset = len(c.title) + 1 if c.title else 0
+            idx, loc = chunk_spans(c, spans[n], offset)
+            texts.append(embed_text(c))
+            local.append(loc)
+            owner.append((n, idx))
+    vectors, sums = embedder.embed_spans(texts, local)
+    parts: list[list] = [[] for _ in chunked]
+    for (n, idx), s in zip(owner, sums):
+        parts[n].append((idx, s))
+    tables = [pooled(a, spans[n], parts[n], embedder) for n, (a, _) in enumerate(chunked)]
+    return vectors.tolist(), tables

@@ -15,7 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from ..domain import Chunk, Filters
-from .store import ChromaStore, chunk_from_record, embed_text
+from .chunking import embed_text
+from .layout import chunk_from_record
+from .store import ChromaStore
 
 META_KEYS = ("article_id", "content_hash", "title", "date", "date_int", "source", "start", "end",
              "chunk_index")

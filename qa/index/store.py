@@ -10,82 +10,25 @@ Two collections per (embedder, chunking) pair:
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 import weakref
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import NamedTuple
 
 import numpy as np
 
 from ..config import ChunkSettings, StoreSettings
 from ..domain import Article, ArticleRecord, Chunk, Filters, IngestSummary, Skipped
 from ..errors import StoreUnavailable
-from ..text import split_spans
 from . import sentences as sentence_table
 from .chunking import Chunker
 from .connection import StoreConnection, state_of, store_errors
+from .layout import (ANNOTATION_VERSION_KEY, CLAIMS_KEY, SENTENCES_KEY, Annotator, Entry,
+                     Progress, annotated_version, annotation_version, article_metadata,
+                     article_record, chunk_from_record, chunk_metadata, collection_name,
+                     where_clause)
 
 PAGE = 2000
-#: What is computed per article at ingest besides its vectors: its attributed claims, in the
-#: stored form ``qa.claims`` writes and reads (the store keeps it as an opaque string). An
-#: annotator may carry a ``version``: articles annotated by an older one are annotated again.
-Annotator = Callable[[Article], str]
-Progress = Callable[[int, int], None]
-#: Manifest metadata keys of what ingest computed per article.
-CLAIMS_KEY = "ann_claims"
-ANNOTATION_VERSION_KEY = "ann_v"
-SENTENCES_KEY = "sentences"
-
-
-class Entry(NamedTuple):
-    """What the manifest says of one committed article."""
-
-    content_hash: str
-    annotated: int  # the version of the annotator that annotated it (0: none)
-    has_sentences: bool  # sentence vectors are stored
-
-
-def collection_name(prefix: str, embedder_id: str, chunking: ChunkSettings) -> str:
-    """Ties vectors to the model and chunking that made them (Chroma: 3-512 chars [A-Za-z0-9._-])."""
-    raw = f"{prefix}-{embedder_id}-c{chunking.size}o{chunking.overlap}"
-    safe = "".join(ch if ch.isalnum() or ch in "._-" else "-" for ch in raw).strip("-._")
-    if len(safe) > 60:
-        safe = safe[:48] + "-" + hashlib.sha1(raw.encode()).hexdigest()[:8]
-    return safe
-
-
-def _chunk_metadata(c: Chunk) -> dict:
-    return {
-        "article_id": c.article_id,
-        "content_hash": c.content_hash,
-        "title": c.title,
-        "date": c.date or "",
-        "date_int": int(c.date.replace("-", "")) if c.date else 0,
-        "source": c.source or "",
-        "start": c.start,
-        "end": c.end,
-        "chunk_index": c.index,
-    }
-
-
-def chunk_from_record(cid: str, text: str, meta: dict) -> Chunk:
-    """A ``Chunk`` from what Chroma (or the BM25 corpus) stored."""
-    return Chunk(
-        id=cid, article_id=meta["article_id"], text=text, start=int(meta["start"]),
-        end=int(meta["end"]), index=int(meta["chunk_index"]), title=meta.get("title", ""),
-        date=meta.get("date") or None, source=meta.get("source") or None,
-        content_hash=meta.get("content_hash", ""),
-    )
-
-
-def embed_text(c: Chunk) -> str:
-    """What is embedded and indexed for a chunk: the headline gives short chunks context."""
-    return f"{c.title}\n{c.text}" if c.title else c.text
-
-
 class ChromaStore:
     """Vectors and the manifest in Chroma; knows nothing of retrieval strategy or answers."""
 
@@ -187,7 +130,7 @@ class ChromaStore:
         out: dict[str, Entry] = {}
         with store_errors("reading the manifest"):
             for ids, metas, _ in self._pages(self.manifest, ["metadatas"]):
-                out.update((i, Entry(m["content_hash"], _annotated(m), SENTENCES_KEY in m))
+                out.update((i, Entry(m["content_hash"], annotated_version(m), SENTENCES_KEY in m))
                            for i, m in zip(ids, metas))
         return out
 
@@ -233,7 +176,7 @@ class ChromaStore:
             return {}
         got = self._read("reading articles",
                          lambda: self.manifest.get(ids=ids, include=["metadatas", "documents"]))
-        return {i: _record(i, m, d) for i, m, d in zip(got["ids"], got["metadatas"], got["documents"])}
+        return {i: article_record(i, m, d) for i, m, d in zip(got["ids"], got["metadatas"], got["documents"])}
 
     def count(self) -> tuple[int, int]:
         """(articles, chunks) stored, committed or not."""
@@ -317,7 +260,7 @@ class ChromaStore:
         chunked = [(a, self.chunker.split(a)) for a in batch]
         flat = [c for _, cs in chunked for c in cs]
         if annotate is None:
-            vectors, tables = self._embed(chunked)
+            vectors, tables = sentence_table.embed_chunks(self.embedder, chunked)
             annotations = None
         else:
             # Annotating (a spaCy parse, mostly holding the GIL) runs beside embedding (onnxruntime
@@ -325,20 +268,20 @@ class ChromaStore:
             # time for ingest with claims on 2 cores, measured side by side.
             with ThreadPoolExecutor(1, thread_name_prefix="annotate") as pool:
                 pending = pool.submit(lambda: [annotate(a) for a, _ in chunked])
-                vectors, tables = self._embed(chunked)
+                vectors, tables = sentence_table.embed_chunks(self.embedder, chunked)
                 annotations = pending.result()
         for b in range(0, len(flat), 1000):
             part = flat[b : b + 1000]
             self.chunks.upsert(
                 ids=[c.id for c in part], embeddings=vectors[b : b + len(part)],
-                documents=[c.text for c in part], metadatas=[_chunk_metadata(c) for c in part],
+                documents=[c.text for c in part], metadatas=[chunk_metadata(c) for c in part],
             )
         # The commit mark, written only once all of an article's chunks are in.
         self.manifest.upsert(
             ids=[a.id for a, _ in chunked],
             embeddings=[[1.0] for _ in chunked],
             documents=[a.text for a, _ in chunked],
-            metadatas=[_article_metadata(a, len(cs), annotations[n] if annotations else None,
+            metadatas=[article_metadata(a, len(cs), annotations[n] if annotations else None,
                                          tables[n], annotation_version(annotate))
                        for n, (a, cs) in enumerate(chunked)],
         )
@@ -347,25 +290,6 @@ class ChromaStore:
                 where={"$and": [{"article_id": a.id}, {"content_hash": {"$ne": a.content_hash}}]}
             )
         return len(flat)
-
-    def _embed(self, chunked: list[tuple[Article, list[Chunk]]]):
-        """Chunk vectors, and each article's sentence table pooled from the same pass."""
-        spans = [split_spans(a.text) for a, _ in chunked]
-        texts, local, owner = [], [], []
-        for n, (a, chunks) in enumerate(chunked):
-            for c in chunks:
-                offset = len(c.title) + 1 if c.title else 0
-                idx, loc = sentence_table.chunk_spans(c, spans[n], offset)
-                texts.append(embed_text(c))
-                local.append(loc)
-                owner.append((n, idx))
-        vectors, sums = self.embedder.embed_spans(texts, local)
-        parts: list[list] = [[] for _ in chunked]
-        for (n, idx), s in zip(owner, sums):
-            parts[n].append((idx, s))
-        tables = [sentence_table.pooled(a, spans[n], parts[n], self.embedder)
-                  for n, (a, _) in enumerate(chunked)]
-        return vectors.tolist(), tables
 
     def _annotate_only(self, batch: list[Article], annotate: Annotator) -> None:
         """Adds claims to committed, unchanged articles; their chunks and vectors stay."""
@@ -471,60 +395,3 @@ def _nearest_first(vector, k: int, ids: list[str], distances: list[float],
     return [p[0] for p in pairs[:k]], [p[1] for p in pairs[:k]]
 
 
-def annotation_version(annotate: Annotator | None) -> int:
-    """The version of what ``annotate`` writes (1 for an annotator that names none; 0: none)."""
-    return 0 if annotate is None else int(getattr(annotate, "version", 1))
-
-
-def _annotated(meta: dict) -> int:
-    """The annotator version a manifest record was annotated by (0: not annotated)."""
-    if CLAIMS_KEY not in meta:
-        return 0
-    return int(meta.get(ANNOTATION_VERSION_KEY) or 1)
-
-
-def _article_metadata(a: Article, n_chunks: int, claims: str | None, sentences,
-                      version: int = 0) -> dict:
-    meta = {
-        "content_hash": a.content_hash, "title": a.title, "date": a.date or "",
-        "date_int": a.date_int, "source": a.source or "", "url": a.url or "", "n_chunks": n_chunks,
-        "extra": json.dumps(list(a.metadata), ensure_ascii=False),
-        SENTENCES_KEY: sentence_table.encode(sentences),
-    }
-    if claims is not None:
-        meta[CLAIMS_KEY] = claims
-        meta[ANNOTATION_VERSION_KEY] = version
-    return meta
-
-
-def _record(aid: str, meta: dict, text: str) -> ArticleRecord:
-    extra = tuple(tuple(x) for x in json.loads(meta.get("extra") or "[]"))
-    art = Article(
-        id=aid, text=text, title=meta.get("title", ""), date=meta.get("date") or None,
-        source=meta.get("source") or None, url=meta.get("url") or None, metadata=extra,
-    )
-    return ArticleRecord(art, meta["content_hash"], int(meta.get("n_chunks", 0)),
-                         claims=meta.get(CLAIMS_KEY),
-                         sentences=sentence_table.decode(meta.get(SENTENCES_KEY), len(text)))
-
-
-def _date_int(value: str) -> int:
-    return int(value.replace("-", ""))
-
-
-def where_clause(filters: Filters | None) -> dict | None:
-    """Filters as a Chroma ``where`` (article_id, source, date_int)."""
-    if not filters or filters.empty:
-        return None
-    conds: list[dict] = []
-    if filters.after:
-        conds.append({"date_int": {"$gte": _date_int(filters.after)}})
-    if filters.before:
-        # An undated article cannot be shown to fall in a date range, so it never does.
-        conds.append({"date_int": {"$lte": _date_int(filters.before)}})
-        conds.append({"date_int": {"$gte": 1}})
-    if filters.sources:
-        conds.append({"source": {"$in": list(filters.sources)}})
-    if filters.article_ids:
-        conds.append({"article_id": {"$in": list(filters.article_ids)}})
-    return conds[0] if len(conds) == 1 else {"$and": conds}
