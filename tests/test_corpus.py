@@ -135,6 +135,34 @@ def test_jsonl_fields_metadata_and_bad_lines(tmp_path):
     assert "not JSON" in skipped["2"] and "text" in skipped["3"] and "duplicate" in skipped["6"]
 
 
+def test_a_jsonl_file_is_read_a_line_at_a_time_whatever_its_size(tmp_path, monkeypatch):
+    import qa.corpus as corpus
+
+    monkeypatch.setattr(corpus, "MAX_FILE_BYTES", 100)  # documents: refused above this
+    f = tmp_path / "big.jsonl"
+    f.write_bytes(b"\xef\xbb\xbf" + b"\n".join([
+        json.dumps({"id": f"r{i}", "text": f"Report number {i} of a long export."}).encode()
+        for i in range(20)] + [b'{"id": "bad", "text": "caf\xe9"}', b'{"id": "r20", "text": "Last."}']))
+    assert f.stat().st_size > 100
+    got = list(read_file(f))
+    assert [g.id for g in got if isinstance(g, Article)] == [f"r{i}" for i in range(21)]
+    (skip,) = [g for g in got if isinstance(g, Skipped)]
+    assert skip.path.endswith(":21") and "UTF-8" in skip.reason
+    doc = tmp_path / "big.txt"
+    doc.write_text("A document. " * 20)
+    (refused,) = read_paths([doc])
+    assert isinstance(refused, Skipped) and "too large" in refused.reason
+
+
+def test_outlet_rules_are_one_table():
+    from qa.corpus.outlets import DEBRIS, SOURCE_MARKS, detect_source, source_from_title
+
+    assert {d.seen_in for d in DEBRIS} >= {"RT", "The Hill"}
+    assert source_from_title("Taliban claim Panjshir — RT World News") == ("Taliban claim Panjshir", "RT")
+    assert detect_source("MOSCOW, September 1. /TASS/. The Taliban ...") == "TASS"
+    assert {m.outlet for m in SOURCE_MARKS} == {"RT", "TASS"}
+
+
 @pytest.mark.parametrize(
     "name, content, reason",
     [
