@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import re
 
-from flask import Flask, Request, jsonify, request
+from flask import Flask, Request, request
 from slack_bolt import App, BoltResponse
 from slack_bolt.adapter.flask.handler import to_bolt_request, to_flask_response
 from slack_sdk import WebClient
@@ -25,7 +25,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 
 from ..config import Settings
-from ..errors import BadRequest, QAError
+from ..errors import BadRequest, QAError, Unauthorized
 from ..service import QAService
 from .slack_blocks import (APOLOGY_TEXT, EVENT_PENDING, PENDING_TEXT, USAGE_TEXT, Links,
                            SlackMessage, SourceInfo, notice, render_answer)
@@ -43,8 +43,17 @@ NOT_POSTABLE = {"not_in_channel", "channel_not_found", "is_archived", "restricte
 TIMESTAMP_RE = re.compile(r"^[0-9]{1,12}$")
 
 
-def _error(status: int, code: str, message: str):
-    return jsonify({"error": {"code": code, "message": message}}), status
+class SlackError(QAError):
+    """Slack's request that bolt would not handle (the app's one error handler writes it)."""
+
+    code = "slack_error"
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message, code="not_found" if status == 404 else "slack_error")
+        self.status = status
+
+
+_UNSIGNED = "invalid or expired Slack request signature"
 
 
 class SlackBot:
@@ -91,18 +100,17 @@ class SlackBot:
         except (ValueError, OverflowError):
             signed = False
         if not signed:
-            return _error(401, "unauthorized", "invalid or expired Slack request signature")
+            raise Unauthorized(_UNSIGNED)
         try:
             check_payload(body, req.mimetype)
             bolt_req = to_bolt_request(req)
         except ValueError as exc:
-            return _error(400, "bad_request", f"the Slack payload is not usable: {exc}")
+            raise BadRequest(f"the Slack payload is not usable: {exc}") from None
         resp = self.bolt.dispatch(bolt_req)
         if resp.status == 401:
-            return _error(401, "unauthorized", "invalid or expired Slack request signature")
+            raise Unauthorized(_UNSIGNED)
         if resp.status >= 400:
-            code = "not_found" if resp.status == 404 else "slack_error"
-            return _error(resp.status, code, f"Slack request not handled ({resp.body})")
+            raise SlackError(resp.status, f"Slack request not handled ({resp.body})")
         return to_flask_response(resp)
 
     def _once(self, req, next):
