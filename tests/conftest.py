@@ -35,6 +35,14 @@ def embedder():
     return MiniLMEmbedding(), MINILM_ID
 
 
+@pytest.fixture(scope="session")
+def english():
+    """The packaged spaCy pipeline, loaded once for the tests that parse articles directly."""
+    from qa.claims import EnglishModel
+
+    return EnglishModel()
+
+
 @pytest.fixture
 def make_settings(tmp_path):
     """Settings with the store in a fresh temp dir; keyword overrides per section."""

@@ -28,11 +28,11 @@ def seed_articles() -> dict[str, Article]:
 
 
 @pytest.fixture(scope="module")
-def seed_claims(seed_articles) -> dict[str, list[Claim]]:
+def seed_claims(seed_articles, english) -> dict[str, list[Claim]]:
     """Claims as the store gives them back: annotated, JSON-encoded, decoded."""
     out = {}
     for key, art in seed_articles.items():
-        rec = ArticleRecord(art, art.content_hash, 0, annotate(art))
+        rec = ArticleRecord(art, art.content_hash, 0, annotate(art, english))
         out[key] = claims_of(rec)
     return out
 
@@ -115,8 +115,8 @@ def test_figures_and_dates_are_read_from_the_claims(seed_claims):
     assert fled and fled[0].dates == ("August 14",) and not fled[0].attributed
 
 
-def test_sides_are_one_name_across_articles(seed_articles):
-    recs = unify([r for art in seed_articles.values() for r in extract(art)])
+def test_sides_are_one_name_across_articles(seed_articles, english):
+    recs = unify([r for art in seed_articles.values() for r in extract(art, english)])
     by_speaker: dict[str, set[str]] = {}
     for r in recs:
         if r.claim.attributed:
@@ -169,9 +169,9 @@ The strike began after talks between the two sides failed."""
 
 
 @pytest.fixture(scope="module")
-def written_claims() -> list[Claim]:
+def written_claims(english) -> list[Claim]:
     art = Article(id="w1", text=WRITTEN, title="Strike", date="2024-03-05", source="Daily Test")
-    return claims_of(ArticleRecord(art, art.content_hash, 0, annotate(art)))
+    return claims_of(ArticleRecord(art, art.content_hash, 0, annotate(art, english)))
 
 
 WRITTEN_STATEMENTS = [
@@ -209,9 +209,9 @@ White House spokesman Hogan Gidley denied that the president compared himself to
     # The whole compound names the side: "White House", not "House".
     ("the president compared himself", "Hogan Gidley", "White House", "denies", "White House"),
 ], ids=["pronoun after a non-report", "tag between quotes", "compound affiliation"])
-def test_written_statement_2_is_attributed(content, speaker, side, stance, affiliation):
+def test_written_statement_2_is_attributed(content, speaker, side, stance, affiliation, english):
     art = Article(id="w2", text=WRITTEN_2, title="Word", date="2019-10-22", source="Daily Test")
-    c = _find(claims_of(ArticleRecord(art, art.content_hash, 0, annotate(art))), content)
+    c = _find(claims_of(ArticleRecord(art, art.content_hash, 0, annotate(art, english))), content)
     assert (c.speaker, c.side, c.stance, c.affiliation) == (speaker, side, stance, affiliation)
 
 
@@ -230,9 +230,9 @@ Acme Corp said the strike had cost the company $2 million, though the Workers Un
     ("the strike had cost the company $2 million", "the Workers Union", "Workers Union", "denies",
      "Acme Corp"),
 ], ids=["possessive claim noun", "no evidence disputes", "that claim points back"])
-def test_written_statement_3_is_attributed(content, speaker, side, stance, target):
+def test_written_statement_3_is_attributed(content, speaker, side, stance, target, english):
     art = Article(id="w3", text=WRITTEN_3, title="Bridge", date="2024-05-01", source="Daily Test")
-    recs = records_of(ArticleRecord(art, art.content_hash, 0, annotate(art)))
+    recs = records_of(ArticleRecord(art, art.content_hash, 0, annotate(art, english)))
     r = next(r for r in recs if r.claim.content.startswith(content) and r.claim.speaker == speaker)
     assert (r.claim.side, r.claim.stance, r.target) == (side, stance, target)
 
@@ -249,17 +249,17 @@ def test_annotation_survives_a_missing_or_foreign_format(seed_articles):
     assert claims_of(ArticleRecord(art, "x3", 0, "not json")) == []
 
 
-def test_vectors_are_stored_at_ingest_when_an_embedder_is_given(seed_articles, embedder):
+def test_vectors_are_stored_at_ingest_when_an_embedder_is_given(seed_articles, embedder, english):
     art = seed_articles["004"]
-    rec = ArticleRecord(art, "with-vectors", 0, annotate(art, embedder=embedder[0]))
+    rec = ArticleRecord(art, "with-vectors", 0, annotate(art, english, embedder=embedder[0]))
     recs = records_of(rec)
     assert all(r.vec is not None for r in recs if r.claim.attributed)
     assert all(q.vec is not None for r in recs for q in r.quantities)
 
 
-def test_answering_decodes_only_the_claims_a_contest_can_use(seed_articles, embedder):
+def test_answering_decodes_only_the_claims_a_contest_can_use(seed_articles, embedder, english):
     art = seed_articles["000"]
-    rec = ArticleRecord(art, "contestable", 0, annotate(art, embedder=embedder[0]))
+    rec = ArticleRecord(art, "contestable", 0, annotate(art, english, embedder=embedder[0]))
     everything = records_of(rec)
     usable = records_of(rec, contestable=True)
     # The outlet's plain statements (no figure, no date) are skipped; every other record is the

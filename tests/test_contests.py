@@ -151,17 +151,17 @@ def test_an_answer_stating_one_side_is_flagged(seed_service):
 
 # --- points that are not contested ---------------------------------------------------------------
 
-def _contests(embedder, *texts: tuple[str, str, str]) -> list[Contest]:
+def _contests(embedder, english, *texts: tuple[str, str, str]) -> list[Contest]:
     recs = []
     for i, (source, date, text) in enumerate(texts):
         art = Article(id=f"t{i}", text=text, title=text[:40], date=date, source=source)
-        recs += with_vectors(extract(art), embedder[0])
+        recs += with_vectors(extract(art, english), embedder[0])
     return contests_among(unify(recs))
 
 
-def test_two_articles_agreeing_in_different_words_are_no_contest(embedder):
+def test_two_articles_agreeing_in_different_words_are_no_contest(embedder, english):
     assert _contests(
-        embedder,
+        embedder, english,
         ("Wire A", "2021-09-06", "The Taliban said on Monday that they had captured Bazarak, the "
                                  "provincial capital of Panjshir. Fighting killed 40 people, "
                                  "officials said."),
@@ -171,9 +171,9 @@ def test_two_articles_agreeing_in_different_words_are_no_contest(embedder):
     ) == []
 
 
-def test_a_claim_quoted_then_confirmed_is_no_contest(embedder):
+def test_a_claim_quoted_then_confirmed_is_no_contest(embedder, english):
     assert _contests(
-        embedder,
+        embedder, english,
         ("Wire A", "2021-09-06", "The Taliban claimed on Monday that they had seized the town of "
                                  "Rukha. Resistance commanders later confirmed that the Taliban "
                                  "had seized Rukha."),
@@ -182,9 +182,9 @@ def test_a_claim_quoted_then_confirmed_is_no_contest(embedder):
     ) == []
 
 
-def test_a_written_denial_and_differing_figures_are_contests(embedder):
+def test_a_written_denial_and_differing_figures_are_contests(embedder, english):
     found = _contests(
-        embedder,
+        embedder, english,
         ("Union Press", "2024-03-05", "Maria Lopez, a spokeswoman for the Workers Union, said "
                                       "Acme Corp had cut wages by 10 percent. According to the "
                                       "union, 300 workers walked out on Monday."),
@@ -198,9 +198,9 @@ def test_a_written_denial_and_differing_figures_are_contests(embedder):
     assert {s.position: articles_of(s) for s in numbers.sides} == {"only 120": {"t1"}, "300": {"t0"}}
 
 
-def test_a_claim_and_its_rebuttal_in_one_sentence_are_a_contest(embedder):
+def test_a_claim_and_its_rebuttal_in_one_sentence_are_a_contest(embedder, english):
     found = _contests(
-        embedder,
+        embedder, english,
         ("Daily Test", "2024-05-01", "Democratic council members said the city had not provided "
                                      "evidence to back up Mayor Dana Ortiz's assertion that the "
                                      "bridge was safe."),
@@ -219,11 +219,11 @@ def test_a_claim_and_its_rebuttal_in_one_sentence_are_a_contest(embedder):
                                 "members disputed it [t0].")
 
 
-def test_a_negation_about_another_matter_is_no_denial(embedder):
+def test_a_negation_about_another_matter_is_no_denial(embedder, english):
     # One senator's "he does not have any involvement in my investment decisions" shares the
     # adviser and the stock with another's account of his own trades, and denies nothing of it.
     assert _contests(
-        embedder,
+        embedder, english,
         ("Capitol Daily", "2020-03-20",
          "The senator also said he asked his financial adviser in December 2018 to reverse a "
          "purchase of stock in Raytheon, a defense contractor. Inhofe added that he does not "
@@ -232,9 +232,9 @@ def test_a_negation_about_another_matter_is_no_denial(embedder):
     ) == []
 
 
-def test_a_denial_by_pronoun_answers_a_claim_told_before_it(embedder):
+def test_a_denial_by_pronoun_answers_a_claim_told_before_it(embedder, english):
     found = _contests(
-        embedder,
+        embedder, english,
         ("Metro Wire", "2024-06-02",
          "Officials at the port said the cargo had been seized by customs agents on Sunday. "
          "The shipping company denied those reports. Analysts noted that trade volumes had "

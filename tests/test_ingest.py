@@ -187,7 +187,7 @@ def test_articles_annotated_by_an_older_annotator_are_annotated_again_without_re
         version = 1  # claims only, as stores written before entities were kept hold them
 
         def __call__(self, article):
-            return encode(extract(article))
+            return encode(extract(article, self.model))
 
     svc = make_service()
     monkeypatch.setattr(type(svc), "_annotator", lambda self: OldAnnotator(self.index.embedder))
@@ -203,5 +203,5 @@ def test_articles_annotated_by_an_older_annotator_are_annotated_again_without_re
     assert chunk_ids_by_article(fresh) == before
     rec = fresh.index.articles(["000_e5d721c452f0de90"])["000_e5d721c452f0de90"]
     assert fresh.pipeline().finder.entities(rec)
-    assert rec.claims == annotate(rec.article, fresh.index.embedder)
+    assert rec.claims == annotate(rec.article, fresh._annotator().model, fresh.index.embedder)
     assert fresh.ingest([seed_copy]).unchanged == 5  # the current version is not redone

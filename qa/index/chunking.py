@@ -19,15 +19,10 @@ from llama_index.core.node_parser import SentenceSplitter  # noqa: E402
 from ..config import ChunkSettings  # noqa: E402
 from ..domain import Article, Chunk  # noqa: E402
 
-_encoding = None
-
-
 def encoding() -> tiktoken.Encoding:
-    """The cl100k_base encoding, loaded once from llama-index-core's packaged cache."""
-    global _encoding
-    if _encoding is None:
-        _encoding = tiktoken.get_encoding("cl100k_base")
-    return _encoding
+    """The cl100k_base encoding from llama-index-core's packaged cache (tiktoken keeps the
+    loaded encodings itself)."""
+    return tiktoken.get_encoding("cl100k_base")
 
 
 def count_tokens(text: str) -> int:
