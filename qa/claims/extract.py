@@ -11,7 +11,7 @@ from ..domain import Article, Claim
 from .facts import events, quantities
 from .nlp import EnglishModel
 from .record import Record
-from .reports import Found, keys_of, predicate_of, reported, span_text, stance_of, target_of
+from .reports import Found, keys_of, predicate_of, reported, content_text, stance_of, target_of
 from .speakers import ArticleContext, Speaker
 
 _QUOTES = re.compile(r"“[^”]*”|\"[^\"]*\"")
@@ -139,7 +139,7 @@ def _statement(sent) -> bool:
 
 
 def _record(article: Article, off: int, s0: int, s1: int, f: Found, ctx) -> Record:
-    content = span_text(f.toks) if f.toks else ""
+    content = content_text(f.toks) if f.toks else ""
     qs = quantities(f.toks, ctx, article.date) if f.toks else []
     claim = Claim(
         speaker=f.sp.name, side=f.sp.side, stance=f.stance, quote=article.text[off + s0: off + s1],
@@ -154,7 +154,7 @@ def _narrator(article: Article, outlet: str, off: int, s0: int, s1: int, sent, c
     qs = quantities(list(sent), ctx, article.date)
     claim = Claim(
         speaker=outlet, side=outlet, stance="asserts", quote=article.text[off + s0: off + s1],
-        article_id=article.id, start=off + s0, end=off + s1, verb="", content=span_text(list(sent)),
+        article_id=article.id, start=off + s0, end=off + s1, verb="", content=content_text(list(sent)),
         date=article.date, numbers=tuple(q.text for q in qs), attributed=False,
     )
     return Record(claim, None, False, tuple(qs))

@@ -8,7 +8,8 @@ import re
 
 from .nlp import LIGHT_VERBS, PRONOUNS
 from .record import Event, Quantity
-from .speakers import ArticleContext, name_of
+from .names import name_of
+from .speakers import ArticleContext
 
 MONTHS = {m: i for i, m in enumerate(
     "january february march april may june july august september october november december".split(), 1)}

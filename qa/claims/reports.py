@@ -59,7 +59,9 @@ def _no_evidence(root) -> bool:
     return False
 
 
-def span_text(tokens) -> str:
+def content_text(tokens) -> str:
+    """What a claim says: the article text the tokens cover, less an opening "that" and the
+    quotation marks around it."""
     toks = sorted(tokens, key=lambda t: t.i)
     while toks and (toks[0].is_punct or toks[0].dep_ == "mark" or toks[0].lower_ in ("that", "“", '"')):
         toks = toks[1:]

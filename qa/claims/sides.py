@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 from functools import lru_cache
 
 from .record import ANY_REPORT, Record, with_side
-from .speakers import acronym
+from .names import acronym
 
 #: Words too common in organisation names to identify one on their own.
 _COMMON = frozenset("""

@@ -4,17 +4,13 @@ with the article's acronyms, pronouns and surnames resolved."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 
+from .names import acronym, clean_name, group_tokens, name_of, phrase_text, without_clauses
 from .nlp import GENERIC_GROUP, PRONOUNS, ROLES
 
 _SIDE_ENTS = ("ORG", "GPE", "NORP", "PERSON")
-_TITLES = frozenset("mr mr. ms ms. mrs mrs. dr dr. sen sen. rep rep. gov gov. gen gen. lt col "
-                    "former vice prime acting interim deputy president minister secretary "
-                    "general maulvi mullah sheikh".split())
-_LINK_WORDS = frozenset("of the and for in on at to".split())
 #: Nouns for people or bodies that make statements, besides roles and groups.
 _PEOPLE = frozenset("""
 people critic expert analyst lawmaker legislator senator congressman congresswoman aide resident
@@ -38,20 +34,6 @@ class Speaker:
     person: bool = False
     role: str | None = None  # "spokesman"
     det: bool = False  # the side reads with "the"
-
-
-def clean_name(text: str) -> str:
-    """A side or speaker label: no leading article, no possessive, single spaces."""
-    text = " ".join(text.replace("‘", "").replace("’s", "").replace("'s", "").split())
-    text = re.sub(r"^(?:the|a|an)\s+", "", text, flags=re.I)
-    text = text.strip(" ,;:\"“”'()")
-    # "U.S." keeps the period of its last initial; "Reuters." does not.
-    return text if re.search(r"(?:^|\W)(?:[A-Z]\.){2,}$", text) else text.strip(" .")
-
-
-def acronym(name: str) -> str:
-    """Initials of a name's capitalised words: National Resistance Front -> NRF."""
-    return "".join(w[0] for w in name.split() if w[:1].isupper() and w.lower() not in _LINK_WORDS)
 
 
 class ArticleContext:
@@ -132,18 +114,6 @@ class ArticleContext:
             self.last_group = sp
 
 
-def name_of(tok) -> str:
-    """A proper name ending at ``tok``: its run of proper-noun compounds, less titles."""
-    toks = [tok]
-    i = tok.i - 1
-    while i >= tok.sent.start and tok.doc[i].pos_ == "PROPN" and tok.doc[i].dep_ in ("compound", "flat"):
-        toks.insert(0, tok.doc[i])
-        i -= 1
-    while len(toks) > 1 and toks[0].lower_ in _TITLES | ROLES:
-        toks.pop(0)
-    return " ".join(t.text for t in toks)
-
-
 def side_of(toks, ctx: ArticleContext) -> tuple[str, bool] | None:
     """The organisation a phrase names or describes, and whether it reads with "the"."""
     toks = [t for t in toks if not t.is_punct]
@@ -196,41 +166,6 @@ def side_of(toks, ctx: ArticleContext) -> tuple[str, bool] | None:
         org = ctx.orgs.most_common(1)[0][0]
         return org, ctx.uses_the(org)
     return None
-
-
-def group_tokens(tok) -> list:
-    """A group noun with its modifiers but not its locations: "National resistance forces" out of
-    "National resistance forces in Afghanistan's northern province of Panjshir"."""
-    out = [tok]
-    for c in tok.children:
-        if c.dep_ in ("det", "amod", "compound", "poss", "nmod") and c.i < tok.i:
-            out += list(c.subtree)
-        if c.dep_ == "prep" and c.lower_ in ("of", "for"):
-            out += [t for g in c.children if g.dep_ == "pobj" for t in without_clauses(g)]
-        if c.dep_ == "amod" and c.lower_ == "close" and c.i > tok.i:  # "a source close to X"
-            out += list(c.subtree)
-    return sorted(out, key=lambda t: t.i)
-
-
-def without_clauses(tok) -> list:
-    """``tok``'s subtree less its relative and participial clauses."""
-    cut = {t.i for d in tok.subtree if d.i != tok.i and d.dep_ in ("relcl", "acl") for t in d.subtree}
-    return [t for t in tok.subtree if t.i not in cut]
-
-
-def span_text(toks) -> str:
-    """The article text covering ``toks``, single-spaced, without a leading article."""
-    toks = sorted([t for t in toks], key=lambda t: t.i)
-    while toks and toks[-1].is_punct and toks[-1].text != ")":
-        toks.pop()
-    while toks and toks[0].is_punct:
-        toks.pop(0)
-    if not toks:
-        return ""
-    text = " ".join(toks[0].doc.text[toks[0].idx: toks[-1].idx + len(toks[-1].text)].split())
-    if text.count("(") > text.count(")"):
-        text = text[: text.rindex("(")].rstrip()
-    return text[:1].lower() + text[1:] if toks[0].pos_ == "DET" else text
 
 
 #: Nouns that make a name an organisation when they follow it ("Trump campaign").
@@ -323,7 +258,7 @@ def speaker(subjects: list, ctx: ArticleContext) -> Speaker | None:
         else:
             side = None
         role = role_tok.lemma_.lower() if role_tok is not None else None
-        aff_text = span_text(aff) if aff else None
+        aff_text = phrase_text(aff) if aff else None
         return Speaker(name, side[0] if side else name, aff_text, True, role, bool(side and side[1]))
     if tok.lemma_.lower() in ROLES:
         aff = _affiliation(tok)
@@ -336,7 +271,7 @@ def speaker(subjects: list, ctx: ArticleContext) -> Speaker | None:
         side = side_of(aff, ctx) if aff else None
         if side is None:
             return None
-        return Speaker(span_text(group_tokens(tok)), side[0], span_text(aff), False,
+        return Speaker(phrase_text(group_tokens(tok)), side[0], phrase_text(aff), False,
                        tok.lemma_.lower(), side[1])
     toks = group_tokens(tok)
     if not (tok.pos_ == "PROPN" or tok.lemma_.lower() in GENERIC_GROUP | _PEOPLE
@@ -345,7 +280,7 @@ def speaker(subjects: list, ctx: ArticleContext) -> Speaker | None:
     side = side_of(toks, ctx)
     if side is None:
         return None
-    return Speaker(span_text(toks), side[0], None, False, None, side[1])
+    return Speaker(phrase_text(toks), side[0], None, False, None, side[1])
 
 
 def _personish(tok) -> bool:
