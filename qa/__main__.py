@@ -54,7 +54,7 @@ def _ask(args) -> int:
         return _fail(f"no store at {settings.store.data_dir}: ingest first "
                      f"(python ingest.py --data-dir {settings.store.data_dir} PATH...)", 1)
     try:
-        from .web.api import parse_filters
+        from .contract import filters_from as parse_filters
 
         raw = {k: v for k, v in {"after": args.after, "before": args.before,
                                  "sources": args.sources, "article_ids": args.article_ids}.items()

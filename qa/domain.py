@@ -163,60 +163,17 @@ class Answer:
     trace: object | None = field(default=None, compare=False, hash=False, repr=False)
 
     def to_json(self) -> dict:
-        """The JSON contract of ``POST /api/ask`` (DESIGN.md)."""
-        return {
-            "answer": self.text,
-            "abstained": self.abstained,
-            "engine": self.engine,
-            "question": self.question,
-            "citations": [
-                {
-                    "article_id": c.article_id,
-                    "title": c.title,
-                    "date": c.date,
-                    "source": c.source,
-                    "quote": c.quote,
-                    "start": c.start,
-                    "end": c.end,
-                }
-                for c in self.citations
-            ],
-            "contested": [contest_json(k) for k in self.contested],
-            "notes": list(self.notes),
-            "removed_citations": self.removed_citations,
-            "unsupported_sentences": self.unsupported_sentences,
-            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
-        }
+        """The JSON contract of ``POST /api/ask`` (``qa.contract.AnswerOut``)."""
+        from .contract import AnswerOut
+
+        return AnswerOut.of(self).model_dump(mode="json")
 
 
 def contest_json(k: Contest) -> dict:
-    """A contest as the API gives it."""
-    return {
-        "topic": k.topic,
-        "kind": k.kind,
-        "reason": k.reason,
-        "sides": [
-            {
-                "position": s.position,
-                "claims": [
-                    {
-                        "speaker": c.speaker,
-                        "side": c.side,
-                        "affiliation": c.affiliation,
-                        "stance": c.stance,
-                        "quote": c.quote,
-                        "content": c.content,
-                        "start": c.start,
-                        "end": c.end,
-                        "article_id": c.article_id,
-                        "date": c.date,
-                    }
-                    for c in s.claims
-                ],
-            }
-            for s in k.sides
-        ],
-    }
+    """A contest as the API gives it (``qa.contract.ContestOut``)."""
+    from .contract import ContestOut
+
+    return ContestOut.of(k).model_dump(mode="json")
 
 
 @dataclass(frozen=True)

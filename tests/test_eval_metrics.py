@@ -175,9 +175,12 @@ def test_a_contest_missing_a_side_is_not_found(corpus):
 
 
 def test_both_expected_sides_in_one_contest_side_is_not_a_contest(corpus):
-    k = taken_contest(corpus)
-    merged = Contest("control", (ContestSide("all", k.sides[0].claims + k.sides[1].claims),))
-    ans = Answer(f"x [{A3}]", (cite(corpus, A3, MUJAHID),), contested=(merged,)).to_json()
+    # The service never makes a one-sided contest (the contract wants two sides or more); the
+    # scorer must not count one either.
+    k = Answer("", contested=(taken_contest(corpus),)).to_json()["contested"][0]
+    merged = {**k, "sides": [{"position": "all",
+                              "claims": k["sides"][0]["claims"] + k["sides"][1]["claims"]}]}
+    ans = {**Answer(f"x [{A3}]", (cite(corpus, A3, MUJAHID),)).to_json(), "contested": [merged]}
     assert not ct.contest_match(TAKEN, ans).found
 
 

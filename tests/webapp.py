@@ -7,7 +7,7 @@ import copy
 import json
 import threading
 
-from jsonschema import Draft7Validator
+from jsonschema import Draft202012Validator
 
 from qa.config import WebSettings
 
@@ -27,7 +27,8 @@ def make_app(service, **web):
 
 
 def _json_schema(node):
-    """OpenAPI 3.0 schema -> JSON Schema (``nullable`` becomes a ``null`` type)."""
+    """An OpenAPI schema as JSON Schema (3.1 schemas are JSON Schema already; a 3.0 ``nullable``
+    would become a ``null`` type)."""
     if isinstance(node, list):
         return [_json_schema(n) for n in node]
     if not isinstance(node, dict):
@@ -48,8 +49,8 @@ class Contract:
         self.spec = spec
         self.components = _json_schema(copy.deepcopy(spec["components"]))
 
-    def validator(self, schema: dict) -> Draft7Validator:
-        return Draft7Validator({**_json_schema(schema), "components": self.components})
+    def validator(self, schema: dict) -> Draft202012Validator:
+        return Draft202012Validator({**_json_schema(schema), "components": self.components})
 
     def check(self, path: str, method: str, resp) -> dict:
         """Asserts that ``resp`` (a Flask test response) matches the spec; returns its JSON."""
@@ -63,7 +64,7 @@ class Contract:
         assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors[:5])
         return body
 
-    def schema(self, name: str) -> Draft7Validator:
+    def schema(self, name: str) -> Draft202012Validator:
         return self.validator({"$ref": f"#/components/schemas/{name}"})
 
 

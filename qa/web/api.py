@@ -14,7 +14,9 @@ from flask import Blueprint, Response, current_app, jsonify, request, stream_wit
 from ..domain import ARTICLE_ID_RE
 from ..errors import BadRequest, NotFound
 from ..index import ArticleRecord
-from .inputs import int_arg, json_body, parse_filters, parse_history, parse_session_id
+from ..contract import (AnswerOut, ArticleBriefOut, ArticleOut, ArticlePageOut, ChatAnswerOut,
+                        HealthOut, ReadyOut, SourcesOut)
+from .inputs import ask_request, chat_request, int_arg, parse_filters
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 ops = Blueprint("ops", __name__)
@@ -61,41 +63,38 @@ def sse(events: Iterator[dict], extra: dict | None = None) -> Response:
 @bp.post("/ask")
 def ask():
     """One question; the answer as JSON, or as an event stream with ``?stream=1``."""
-    body = json_body({"question", "history", "filters"})
-    history, filters = parse_history(body.get("history")), parse_filters(body.get("filters"))
+    question, history, filters = ask_request()
     svc = _service()
     if _streaming():
-        return sse(svc.ask_stream(body.get("question"), history, filters))
-    return jsonify(_counted(svc.ask(body.get("question"), history, filters).to_json()))
+        return sse(svc.ask_stream(question, history, filters))
+    return jsonify(_counted(AnswerOut.of(svc.ask(question, history, filters)).model_dump(mode="json")))
 
 
 @bp.post("/ask/stream")
 def ask_stream():
     """``/api/ask`` as Server-Sent Events: ``delta``..., maybe ``reset``, then ``answer``."""
-    body = json_body({"question", "history", "filters"})
-    history, filters = parse_history(body.get("history")), parse_filters(body.get("filters"))
-    return sse(_service().ask_stream(body.get("question"), history, filters))
+    question, history, filters = ask_request()
+    return sse(_service().ask_stream(question, history, filters))
 
 
 @bp.post("/chat")
 def chat():
     """One turn of a server-side conversation; the answer JSON plus ``session_id``."""
-    body = json_body({"session_id", "question", "filters"})
-    sid, filters = parse_session_id(body.get("session_id")), parse_filters(body.get("filters"))
+    sid, question, filters = chat_request()
     svc = _service()
     if _streaming():
-        sid, events = svc.chat_stream(sid, body.get("question"), filters)
+        sid, events = svc.chat_stream(sid, question, filters)
         return sse(events, {"session_id": sid})
-    sid, answer = svc.chat(sid, body.get("question"), filters)
-    return jsonify({**_counted(answer.to_json()), "session_id": sid})
+    sid, answer = svc.chat(sid, question, filters)
+    out = ChatAnswerOut(**AnswerOut.of(answer).model_dump(), session_id=sid)
+    return jsonify(_counted(out.model_dump(mode="json")))
 
 
 @bp.post("/chat/stream")
 def chat_stream():
     """``/api/chat`` as Server-Sent Events; the final ``answer`` carries ``session_id``."""
-    body = json_body({"session_id", "question", "filters"})
-    sid, filters = parse_session_id(body.get("session_id")), parse_filters(body.get("filters"))
-    sid, events = _service().chat_stream(sid, body.get("question"), filters)
+    sid, question, filters = chat_request()
+    sid, events = _service().chat_stream(sid, question, filters)
     return sse(events, {"session_id": sid})
 
 
@@ -111,7 +110,7 @@ def article(article_id: str):
     """One article: text and metadata."""
     if not ARTICLE_ID_RE.match(article_id):
         raise NotFound(f"no article with ID {article_id!r}")
-    return jsonify(article_json(_service().article(article_id), full=True))
+    return jsonify(article_out(_service().article(article_id)).model_dump(mode="json"))
 
 
 ARTICLE_PARAMS = {"q", "source", "after", "before", "limit", "offset"}
@@ -132,43 +131,49 @@ def articles():
            "after": request.args.get("after"), "before": request.args.get("before")}
     filters = parse_filters(raw)
     page, total = _service().list_articles(filters, limit, offset, q)
-    return jsonify({"total": total, "limit": limit, "offset": offset,
-                    "articles": [article_json(r, full=False) for r in page]})
+    out = ArticlePageOut(total=total, limit=limit, offset=offset,
+                         articles=[article_brief(r) for r in page])
+    return jsonify(out.model_dump(mode="json"))
 
 
 @bp.get("/sources")
 def sources():
     """Every outlet in the store, for the filter menu."""
-    return jsonify({"sources": _service().sources()})
+    return jsonify(SourcesOut(sources=_service().sources()).model_dump(mode="json"))
 
 
-def article_json(rec: ArticleRecord, full: bool) -> dict:
-    """An article as the API shows it (``full`` adds the text and metadata)."""
+def article_out(rec: ArticleRecord) -> ArticleOut:
+    """An article with its text and metadata (metadata values decoded from the JSON they
+    were stored as)."""
     a = rec.article
-    out = {"id": a.id, "title": a.title, "date": a.date, "source": a.source, "url": a.url}
-    if full:
-        meta = {}
-        for k, v in a.metadata:
-            try:
-                meta[k] = json.loads(v)
-            except (TypeError, ValueError):
-                meta[k] = v
-        out.update(text=a.text, metadata=meta, n_chunks=rec.n_chunks)
-    else:
-        out["snippet"] = a.text[:240]
-    return out
+    meta = {}
+    for k, v in a.metadata:
+        try:
+            meta[k] = json.loads(v)
+        except (TypeError, ValueError):
+            meta[k] = v
+    return ArticleOut(id=a.id, title=a.title, date=a.date, source=a.source, url=a.url,
+                      text=a.text, metadata=meta, n_chunks=rec.n_chunks)
+
+
+def article_brief(rec: ArticleRecord) -> ArticleBriefOut:
+    """An article in a list: a snippet instead of the text."""
+    a = rec.article
+    return ArticleBriefOut(id=a.id, title=a.title, date=a.date, source=a.source, url=a.url,
+                           snippet=a.text[:240])
 
 
 @ops.get("/healthz")
 def healthz():
     """The process is up (no dependency is checked)."""
-    return jsonify({"status": "ok"})
+    return jsonify(HealthOut(status="ok").model_dump(mode="json"))
 
 
 @ops.get("/readyz")
 def readyz():
     """The store answers: 200 with counts, else 503 ``store_unavailable``."""
-    return jsonify({"status": "ready", **_service().ready()})
+    return jsonify(ReadyOut(status="ready", **_service().ready()).model_dump(mode="json",
+                                                                               exclude_none=True))
 
 
 @ops.get("/openapi.json")

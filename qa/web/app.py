@@ -6,9 +6,9 @@ from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
 from ..config import Settings
+from ..contract import RequestModels
 from ..errors import QAError
 from ..service import QAService
-from .inputs import parse_filters  # noqa: F401  (re-exported: other edges parse filters the same way)
 from .request_body import RequestBodies
 
 
@@ -24,6 +24,7 @@ def create_app(service: QAService | None = None, settings: Settings | None = Non
     app.json.sort_keys = False
     app.extensions["qa_service"] = service
     app.extensions["qa_settings"] = settings
+    app.extensions["qa_requests"] = RequestModels(settings.answer.max_question_chars)
 
     # The one place where an exception becomes the JSON error shape (streams reuse it through
     # ``app.handle_user_exception``).

@@ -1,5 +1,6 @@
-"""Checking what clients send: JSON bodies, filters, history, session IDs, query integers.
-Anything unusable is a 4xx ``QAError`` here, before a service call or a stream starts."""
+"""Checking what clients send: JSON bodies (parsed here, their fields checked by the contract's
+request models, ``qa/contract.py``), filters, query integers. Anything unusable is a 4xx
+``QAError`` here, before a service call or a stream starts."""
 
 from __future__ import annotations
 
@@ -8,12 +9,9 @@ import re
 
 from flask import current_app, request
 
-from ..corpus import parse_date
+from ..contract import filters_from as parse_filters  # noqa: F401  (the routes' name for it)
 from ..domain import Filters
 from ..errors import BadRequest, QAError
-
-MAX_HISTORY = 50
-MAX_LIST = 200
 
 
 class UnsupportedMediaType(QAError):
@@ -21,9 +19,9 @@ class UnsupportedMediaType(QAError):
     status = 415
 
 
-def json_body(allowed: set[str]) -> dict:
-    """The request's JSON object; anything else (wrong media type, malformed JSON, not an
-    object, unknown fields) is a 4xx."""
+def json_body() -> dict:
+    """The request's JSON object (its fields are checked by the contract's request models);
+    anything else (wrong media type, malformed JSON, not an object) is a 4xx."""
     if request.mimetype != "application/json":
         raise UnsupportedMediaType("send the body as application/json")
     raw = request.get_data(cache=True)
@@ -38,10 +36,29 @@ def json_body(allowed: set[str]) -> dict:
     _check_text(body)
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object")
-    unknown = set(body) - allowed
-    if unknown:
-        raise BadRequest(f"unknown field(s): {', '.join(sorted(map(str, unknown)))}")
     return body
+
+
+def ask_request():
+    """``POST /api/ask``'s body: the question, its history as turns, its filters."""
+    req = _parse("ask")
+    history = [t.model_dump() for t in req.history or []]
+    return req.question, history, req.filters.to_filters() if req.filters else Filters()
+
+
+def chat_request():
+    """``POST /api/chat``'s body: an existing session's ID (checked) or None, the question, its
+    filters."""
+    req = _parse("chat")
+    sid = None
+    if req.session_id is not None:
+        sid = current_app.extensions["qa_service"].sessions().check_id(req.session_id)
+    return sid, req.question, req.filters.to_filters() if req.filters else Filters()
+
+
+def _parse(which: str):
+    models = current_app.extensions["qa_requests"]
+    return models.parse(getattr(models, which), json_body())
 
 
 def _no_constant(name: str):
@@ -65,65 +82,6 @@ def _check_text(value) -> None:
             stack.extend(v.values())
         elif isinstance(v, list):
             stack.extend(v)
-
-
-def check_date(value, key: str) -> str:
-    """A real calendar date written ``YYYY-MM-DD``."""
-    if not isinstance(value, str) or len(value) != 10 or parse_date(value) != value:
-        raise BadRequest(f"'{key}' must be a date YYYY-MM-DD")
-    return value
-
-
-def parse_filters(raw) -> Filters:
-    """``{"after", "before", "sources", "article_ids"}`` checked and turned into ``Filters``."""
-    if raw is None:
-        return Filters()
-    if not isinstance(raw, dict):
-        raise BadRequest("'filters' must be an object")
-    unknown = set(raw) - {"after", "before", "sources", "article_ids"}
-    if unknown:
-        raise BadRequest(f"unknown filter(s): {', '.join(sorted(map(str, unknown)))}")
-    out = {}
-    for key in ("after", "before"):
-        if raw.get(key) is not None:
-            out[key] = check_date(raw[key], key)
-    for key in ("sources", "article_ids"):
-        v = raw.get(key)
-        if v is None:
-            continue
-        if (not isinstance(v, list) or len(v) > MAX_LIST
-                or not all(isinstance(x, str) and x.strip() and len(x) <= 200 for x in v)):
-            raise BadRequest(f"'{key}' must be a list of up to {MAX_LIST} non-empty strings")
-        out[key] = tuple(v)
-    return Filters(**out)
-
-
-def parse_history(raw) -> list[dict]:
-    """Client-kept history: up to 50 ``{"role": "user"|"assistant", "content": str}``; a user
-    turn is a question as asked, so it is held to the question-length limit."""
-    if raw is None:
-        return []
-    if not isinstance(raw, list) or len(raw) > MAX_HISTORY:
-        raise BadRequest(f"'history' must be a list of up to {MAX_HISTORY} turns")
-    question_limit = current_app.extensions["qa_settings"].answer.max_question_chars
-    limits = {"user": question_limit, "assistant": question_limit * 4}
-    out = []
-    for turn in raw:
-        if (not isinstance(turn, dict) or set(turn) != {"role", "content"}
-                or turn["role"] not in ("user", "assistant") or not isinstance(turn["content"], str)
-                or len(turn["content"]) > limits[turn["role"]]):
-            raise BadRequest("each history turn must be {\"role\": \"user\"|\"assistant\", "
-                             "\"content\": a string}, a user turn at most "
-                             f"{limits['user']} characters, an assistant turn {limits['assistant']}")
-        out.append({"role": turn["role"], "content": turn["content"]})
-    return out
-
-
-def parse_session_id(raw) -> str | None:
-    """None for a new conversation, else a well-formed session ID."""
-    if raw is None:
-        return None
-    return current_app.extensions["qa_service"].sessions().check_id(raw)
 
 
 def int_arg(name: str, default: int, lo: int, hi: int) -> int:

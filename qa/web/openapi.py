@@ -1,16 +1,19 @@
-"""The OpenAPI 3 description served at ``/openapi.json``; tests validate real responses against
-it, and schemathesis fuzzes the API from it."""
+"""The OpenAPI 3.1 description served at ``/openapi.json``: the component schemas come from the
+contract's pydantic models (``qa/contract.py``), the paths are written here. Tests validate real
+responses against it, and schemathesis fuzzes the API from it."""
 
 from __future__ import annotations
 
+import re
+
+from pydantic.json_schema import models_json_schema
+
 from ..config import Settings
+from ..contract import MAX_LIST, RESPONSES, RequestModels
 from ..domain import ARTICLE_ID_RE
-from .inputs import MAX_LIST
 
 DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$",
         "example": "2021-09-01"}
-NULLABLE_STR = {"type": "string", "nullable": True}
-SESSION_ID = {"type": "string", "pattern": r"^[A-Za-z0-9_-]{16,64}$"}
 
 
 def _ref(name: str) -> dict:
@@ -29,136 +32,34 @@ def _errors(*statuses: int) -> dict:
     return {str(s): {"description": text[s], **_json(_ref("Error"))} for s in statuses}
 
 
+def _name(model_name: str) -> str:
+    """A component's name: the contract model's, less its ``Out``/``In`` suffix."""
+    return re.sub(r"(?:Out|In)$", "", model_name)
+
+
 def schemas(settings: Settings) -> dict:
-    """The component schemas."""
-    max_q = settings.answer.max_question_chars
-    strings = {"type": "array", "maxItems": MAX_LIST,
-               "items": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"}}
-    claim = {
-        "type": "object",
-        "required": ["speaker", "stance", "quote", "article_id", "date"],
-        "properties": {
-            "speaker": {"type": "string"}, "side": NULLABLE_STR, "affiliation": NULLABLE_STR,
-            "stance": {"type": "string", "enum": ["asserts", "denies", "disputes"]},
-            "quote": {"type": "string"}, "start": {"type": "integer", "minimum": 0},
-            "end": {"type": "integer", "minimum": 0}, "article_id": {"type": "string"},
-            "date": NULLABLE_STR,
-        },
-    }
-    filters = {
-        "type": "object", "additionalProperties": False, "nullable": True,
-        "properties": {"after": {**DATE, "nullable": True},
-                       "before": {**DATE, "nullable": True},
-                       "sources": {**strings, "nullable": True},
-                       "article_ids": {**strings, "nullable": True}},
-    }
-    return {
-        "Error": {
-            "type": "object", "required": ["error"], "additionalProperties": False,
-            "properties": {"error": {
-                "type": "object", "required": ["code", "message"],
-                "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
-            }},
-        },
-        "Filters": filters,
-        # A user turn is a question as asked, held to the question limit; an answer may be longer.
-        "Turn": {"oneOf": [
-            {"type": "object", "required": ["role", "content"], "additionalProperties": False,
-             "properties": {"role": {"type": "string", "enum": ["user"]},
-                            "content": {"type": "string", "maxLength": max_q}}},
-            {"type": "object", "required": ["role", "content"], "additionalProperties": False,
-             "properties": {"role": {"type": "string", "enum": ["assistant"]},
-                            "content": {"type": "string", "maxLength": max_q * 4}}},
-        ]},
-        "AskRequest": {
-            "type": "object", "required": ["question"], "additionalProperties": False,
-            "properties": {
-                "question": {"type": "string", "minLength": 1, "maxLength": max_q,
-                             "pattern": r"\S"},
-                "history": {"type": "array", "maxItems": 50, "items": _ref("Turn"),
-                            "nullable": True},
-                "filters": filters,
-            },
-        },
-        "ChatRequest": {
-            "type": "object", "required": ["question"], "additionalProperties": False,
-            "properties": {
-                "session_id": {**SESSION_ID, "nullable": True},
-                "question": {"type": "string", "minLength": 1, "maxLength": max_q,
-                             "pattern": r"\S"},
-                "filters": filters,
-            },
-        },
-        "Citation": {
-            "type": "object",
-            "required": ["article_id", "title", "date", "source", "quote", "start", "end"],
-            "properties": {"article_id": {"type": "string"}, "title": {"type": "string"},
-                           "date": NULLABLE_STR, "source": NULLABLE_STR,
-                           "quote": {"type": "string", "minLength": 1},
-                           "start": {"type": "integer", "minimum": 0},
-                           "end": {"type": "integer", "minimum": 0}},
-        },
-        "Claim": claim,
-        "Contest": {
-            "type": "object", "required": ["topic", "sides"],
-            "properties": {
-                "topic": {"type": "string"}, "kind": {"type": "string"},
-                "sides": {"type": "array", "minItems": 2, "items": {
-                    "type": "object", "required": ["position", "claims"],
-                    "properties": {"position": {"type": "string"},
-                                   "claims": {"type": "array", "items": _ref("Claim")}},
-                }},
-            },
-        },
-        "Answer": {
-            "type": "object",
-            "required": ["answer", "abstained", "engine", "citations", "contested", "timings_ms"],
-            "properties": {
-                "answer": {"type": "string"}, "abstained": {"type": "boolean"},
-                "engine": {"type": "string", "enum": ["extractive", "llm"]},
-                "question": {"type": "string"},
-                "citations": {"type": "array", "items": _ref("Citation")},
-                "contested": {"type": "array", "items": _ref("Contest")},
-                "notes": {"type": "array", "items": {"type": "string"}},
-                "removed_citations": {"type": "integer", "minimum": 0},
-                "unsupported_sentences": {"type": "integer", "minimum": 0},
-                "timings_ms": {"type": "object", "additionalProperties": {"type": "number"}},
-            },
-        },
-        "ChatAnswer": {"allOf": [_ref("Answer"), {
-            "type": "object", "required": ["session_id"], "properties": {"session_id": SESSION_ID},
-        }]},
-        "Article": {
-            "type": "object",
-            "required": ["id", "title", "date", "source", "url", "text", "metadata", "n_chunks"],
-            "properties": {"id": {"type": "string"}, "title": {"type": "string"},
-                           "date": NULLABLE_STR, "source": NULLABLE_STR, "url": NULLABLE_STR,
-                           "text": {"type": "string"}, "metadata": {"type": "object"},
-                           "n_chunks": {"type": "integer", "minimum": 0}},
-        },
-        "ArticlePage": {
-            "type": "object", "required": ["total", "limit", "offset", "articles"],
-            "properties": {
-                "total": {"type": "integer", "minimum": 0},
-                "limit": {"type": "integer"}, "offset": {"type": "integer"},
-                "articles": {"type": "array", "items": {
-                    "type": "object", "required": ["id", "title", "date", "source", "snippet"],
-                    "properties": {"id": {"type": "string"}, "title": {"type": "string"},
-                                   "date": NULLABLE_STR, "source": NULLABLE_STR,
-                                   "url": NULLABLE_STR, "snippet": {"type": "string"}},
-                }},
-            },
-        },
-        "Sources": {"type": "object", "required": ["sources"],
-                    "properties": {"sources": {"type": "array", "items": {"type": "string"}}}},
-        "Health": {"type": "object", "required": ["status"],
-                   "properties": {"status": {"type": "string", "enum": ["ok"]}}},
-        "Ready": {"type": "object", "required": ["status", "articles", "chunks"],
-                  "properties": {"status": {"type": "string", "enum": ["ready"]},
-                                 "articles": {"type": "integer", "minimum": 0},
-                                 "chunks": {"type": "integer", "minimum": 0},
-                                 "collection": {"type": "string"}}},
-    }
+    """The component schemas, generated from the contract's pydantic models."""
+    requests = RequestModels(settings.answer.max_question_chars)
+    models = [(requests.ask, "validation"), (requests.chat, "validation")]
+    models += [(m, "serialization") for m in RESPONSES]
+    _, doc = models_json_schema(models, ref_template="#/components/schemas/{model}")
+    defs = doc.get("$defs", {})
+    renamed = {_name(k): v for k, v in defs.items()}
+    return _rename_refs(renamed)
+
+
+def _rename_refs(node):
+    if isinstance(node, dict):
+        out = {}
+        for k, v in node.items():
+            if k == "$ref" and isinstance(v, str):
+                out[k] = "#/components/schemas/" + _name(v.rsplit("/", 1)[1])
+            else:
+                out[k] = _rename_refs(v)
+        return out
+    if isinstance(node, list):
+        return [_rename_refs(v) for v in node]
+    return node
 
 
 def _sse(answer: str) -> dict:
@@ -214,7 +115,7 @@ def spec(settings: Settings) -> dict:
          "schema": {"type": "integer", "minimum": 0, "maximum": 100000, "default": 0}},
     ]
     return {
-        "openapi": "3.0.3",
+        "openapi": "3.1.0",
         "info": {"title": "News QA", "version": "0.1.0",
                  "description": "Grounded answers over news articles, with citations and the "
                                 "points on which the articles disagree."},
