@@ -41,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     k.add_argument("--l2", type=float, default=1.0, help="L2 penalty of the logistic fits")
     k.add_argument("--precision-cost", type=float, default=0.1,
                    help="cost of a chosen sentence that holds no answer")
+    k.add_argument("--abstain-cost", type=float, default=0.5,
+                   help="cost of refusing a question the articles answer")
     k.add_argument("--false-contest-cost", type=float, default=3.0,
                    help="cost of a contest given to a fact case that does not quote it")
     k.add_argument("--write", type=Path, help="save the fitted values as QA_* lines here")
@@ -74,7 +76,8 @@ def _calibrate(args, argv=None) -> int:
 
     try:
         result = calibrate(args.suites, l2=args.l2, precision_cost=args.precision_cost,
-                           false_contest_cost=args.false_contest_cost, ramdocs=args.ramdocs,
+                           false_contest_cost=args.false_contest_cost,
+                           abstain_cost=args.abstain_cost, ramdocs=args.ramdocs,
                            traces=args.traces, reuse=args.reuse_traces)
     except (SuiteError, RamdocsError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -14,7 +14,9 @@ What is fitted (all of it settings, ``qa/config.py``):
    ``keep_at_least`` by grid search on the fit half, replaying the selection on the traced
    features: a fact case counts when a chosen sentence holds its answer, an abstain case when
    nothing is chosen, a contested case when it is answered; each chosen sentence that holds no
-   answer costs ``--precision-cost``; the mean over the cases is maximised.
+   answer costs ``--precision-cost``, and refusing a fact or contested case costs
+   ``--abstain-cost`` (abstain only when nothing answers); the mean over the cases is
+   maximised.
 3. ``ContestModelSettings``: a logistic model of "the question is about this contest" over the
    contest stage's features. Examples: every contest found among the evidence articles of the
    fit half's cases; positive when it carries the sides a contested case expects. Its
@@ -123,7 +125,7 @@ def answerable_data(examples: list[Example], weights: np.ndarray, bias: float):
 def replay_selection(examples: list[Example], weights: np.ndarray, bias: float,
                      aweights: np.ndarray, abias: float, answer_at: float, ratio: float,
                      keep_at_least: float, max_sentences: int, precision_cost: float,
-                     per_article: int = 20) -> float:
+                     per_article: int = 20, abstain_cost: float = 0.0) -> float:
     """The grid search's objective (module docstring): the mean score over the cases, as the
     pass rate counts them."""
     from qa.answer.evidence import answerable_row
@@ -139,9 +141,13 @@ def replay_selection(examples: list[Example], weights: np.ndarray, bias: float,
             answered = 1 / (1 + math.exp(-max(-30, min(30, a)))) >= answer_at
         if ex.case.kind == "abstain":
             total = float(not answered)
+        elif not answered:
+            # Refusing a question the articles answer: worse than an answer some of whose
+            # sentences miss (abstain only when nothing answers).
+            total = -abstain_cost
         elif ex.case.kind == "contested":
-            total = float(answered)
-        elif answered:
+            total = 1.0
+        else:
             p = 1 / (1 + np.exp(-z))
             order = np.argsort(-p)
             best = float(p[order[0]])
@@ -156,8 +162,6 @@ def replay_selection(examples: list[Example], weights: np.ndarray, bias: float,
                     taken[aid] = taken.get(aid, 0) + 1
             hits = [any(contains_answer(s["text"], a) for a in _answers(ex.case)) for s in chosen]
             total = float(any(hits)) - precision_cost * sum(not h for h in hits)
-        else:
-            total = 0.0
         kinds.setdefault(ex.case.kind, []).append(total)
     scores = [x for v in kinds.values() for x in v]
     return float(np.mean(scores)) if scores else 0.0
@@ -212,7 +216,8 @@ def replay_contests(examples: list[Example], weights: np.ndarray, bias: float, a
 
 
 def calibrate(suites: list[Path], *, l2: float = 1.0, precision_cost: float = 0.1,
-              false_contest_cost: float = 3.0, ramdocs: Path | None = None,
+              false_contest_cost: float = 3.0, abstain_cost: float = 0.5,
+              ramdocs: Path | None = None,
               data_dir: Path | None = None, traces: Path | None = None,
               reuse: Path | None = None) -> dict:
     """Fits the settings and reports; returns ``{"settings": {...}, "report": [...]}``."""
@@ -269,7 +274,7 @@ def calibrate(suites: list[Path], *, l2: float = 1.0, precision_cost: float = 0.
                     for per_article in (1, 2, 4):
                         v = replay_selection(fit, sw, sb, aw_, ab, float(answer_at), ratio, least,
                                              base.answer.max_sentences, precision_cost,
-                                             per_article)
+                                             per_article, abstain_cost)
                         if best is None or v > best[0]:
                             best = (v, float(answer_at), ratio, least, per_article)
         sentence = {"bias": sb, **{f"w_{f}": float(v) for f, v in zip(SENTENCE_FEATURES, sw)},
