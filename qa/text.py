@@ -57,7 +57,7 @@ IRREGULAR = {
 class Lexicon:
     """Stemmed content terms of texts, cached per text (bounded). One per pipeline."""
 
-    def __init__(self, max_entries: int = 200_000):
+    def __init__(self, max_entries: int = 50_000):
         import Stemmer  # PyStemmer, which llama-index's BM25 retriever (bm25s) installs
 
         self._stemmer = Stemmer.Stemmer("english")

@@ -102,7 +102,7 @@ def test_a_second_worker_sees_the_same_data_and_rebuilds_bm25_on_a_new_generatio
     # Worker 2 rebuilt its own cache from the server, under the new generation.
     caches = sorted(p.name for p in (tmp_path / "worker-2" / "bm25" / two.index.name).glob("gen-*"))
     assert len(caches) == 1 and caches[0].endswith(f"-{generation + 1}")
-    assert sorted(c.id for c in two.index.sparse_cache.get().chunks) == sorted(
+    assert sorted(two.index.sparse_cache.get().chunks) == sorted(
         c.id for c in one.index.store.all_chunks())
     question = "What town at the entrance to the valley did the Taliban say they captured?"
     answer = two.ask(question)

@@ -157,7 +157,7 @@ def test_an_import_without_claims_gains_them_later_without_reembedding(
     # Embedding here is of claim sentences, never of the stored chunks.
     from qa.index.chunking import embed_text
 
-    chunk_texts = {embed_text(c) for c in full.index.sparse_cache.get().chunks}
+    chunk_texts = {embed_text(c) for c in full.index.sparse_cache.get().chunks.values()}
     assert calls and not any(t in chunk_texts for batch in calls for t in batch)
     assert all(r.claims for r in full.index.articles(SEED_IDS).values())
     # The running service that answered before the backfill now finds the contest too.

@@ -178,7 +178,7 @@ def assert_complete(index: NewsIndex, expected: dict[str, Article]) -> None:
     assert len(ids) == len(set(ids))
     assert len(chunks) == sum(r.n_chunks for r in records.values())
     assert all(records[c["article_id"]].content_hash == c["content_hash"] for c in chunks)
-    assert sorted(c.id for c in index.sparse_cache.get().chunks) == sorted(ids)
+    assert sorted(index.sparse_cache.get().chunks) == sorted(ids)
     assert index.store._state()["dirty"] is False
 
 

@@ -94,7 +94,7 @@ class ContestFinder:
 
     def __init__(self, embedder: Embedder | None = None):
         self.embedder = embedder
-        self._records = Recent(2048)  # (id, hash, claims hash, contestable) -> (records, complete)
+        self._records = Recent(512)  # (id, hash, claims hash, contestable) -> (records, complete)
         self._built = Recent(256)  # article versions -> contests among them
 
     def records(self, record: ArticleRecord, contestable: bool = False) -> list[Record]:

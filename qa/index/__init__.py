@@ -37,7 +37,7 @@ class NewsIndex:
         self.store = ChromaStore(settings.store, settings.chunking, embedder,
                                  embedder_id or "custom")
         self.sparse_cache = SparseCache(self.store, settings.store.data_dir)
-        self._recent = Recent(256)  # (article ID, content hash) -> ArticleRecord
+        self._recent = Recent(128)  # (article ID, content hash) -> ArticleRecord
         self._recent_generation: int | None = None  # the store generation they were read at
         self._listing: ArticleListing | None = None
 

@@ -29,11 +29,8 @@ class ArticleListing:
 
     def __init__(self, table: SparseIndex):
         self.table = table
-        first: dict[str, int] = {}
-        for n, c in enumerate(table.chunks):
-            first.setdefault(c.article_id, n)
-        heads = [table.chunks[n] for n in first.values()]
-        heads.sort(key=lambda c: (c.date or "", c.article_id), reverse=True)
+        heads = sorted(table.chunks.articles, key=lambda a: (a.date or "", a.article_id),
+                       reverse=True)
         self.ids = np.array([c.article_id for c in heads], dtype=object)
         self._date = np.array([_day(c.date) if c.date else 0 for c in heads], dtype=np.int64)
         # Outlets as small integers, so a filter compares integers, not strings.

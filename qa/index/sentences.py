@@ -99,10 +99,12 @@ def decode(raw: str | None, text_length: int) -> Sentences | None:
     if not spans:
         return Sentences((), np.zeros((0, 0), dtype=np.float32))
     v = np.frombuffer(base64.b64decode(d["v"]), dtype=np.int8).astype(np.float32)
+    # Held as float16: finer than the int8 it was stored as, and half the memory of float32
+    # in the caches of article records (a worker over 24,480 articles keeps hundreds).
     dims = int(d.get("dims") or 0)
     if not dims or v.size != dims * len(spans):
         return None
-    return Sentences(spans, unit_rows(v.reshape(len(spans), dims)))
+    return Sentences(spans, unit_rows(v.reshape(len(spans), dims)).astype(np.float16))
 
 
 def embed_chunks(embedder: Embedder, chunked: list[tuple[Article, list[Chunk]]]):

@@ -15,37 +15,36 @@ from pathlib import Path
 import numpy as np
 
 from ..domain import Chunk, Filters
+from .chunk_table import ChunkTable
 from .chunking import embed_text
-from .layout import chunk_from_record
 from .store import ChromaStore
 
-META_KEYS = ("article_id", "content_hash", "title", "date", "date_int", "source", "start", "end",
-             "chunk_index")
-
-
 class SparseIndex:
-    """A BM25 retriever for one store generation, with filters applied as a weight mask."""
+    """A BM25 retriever for one store generation, with filters applied as a weight mask, and
+    the generation's chunks (``chunks``, a ``ChunkTable``: by ID, or by position)."""
 
-    def __init__(self, chunks: list[Chunk], retriever=None):
+    def __init__(self, chunks: list[Chunk] | ChunkTable, retriever=None):
         from llama_index.core.schema import TextNode
         from llama_index.retrievers.bm25 import BM25Retriever
 
-        self.chunks = chunks
-        self.by_id = {c.id: c for c in chunks}
-        self.chunk_ids = self.by_id.keys()
-        if retriever is None and chunks:
-            nodes = [
-                TextNode(id_=c.id, text=embed_text(c), metadata={"i": n})
-                for n, c in enumerate(chunks)
-            ]
+        table = chunks if isinstance(chunks, ChunkTable) else ChunkTable.of(chunks)
+        if retriever is None and len(table):
+            nodes = [TextNode(id_=c.id, text=embed_text(c), metadata={"i": n})
+                     for n, c in enumerate(chunks)]
             retriever = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=10)
+            # The retriever keeps a copy of every node (text and metadata) for building
+            # results; searches here map hits to ``chunks`` instead, so the copy is dropped
+            # (at 83,000 chunks it held ~300 MB) and never saved.
+            retriever.corpus = retriever.bm25.corpus = None
+        self.chunks = table
+        self.by_id = table  # a Mapping of chunk ID -> Chunk
+        self.chunk_ids = table  # membership by ID
         self.retriever = retriever
-        self._positions = np.arange(len(chunks))
-        self._article = np.array([c.article_id for c in chunks], dtype=object)
-        self._source = np.array([c.source or "" for c in chunks], dtype=object)
-        self._date = np.array(
-            [int(c.date.replace("-", "")) if c.date else 0 for c in chunks], dtype=np.int64
-        )
+        self._positions = np.arange(len(table))
+        self._article = table.column("article_id")
+        self._source = table.column("source")
+        dates = table.column("date")
+        self._date = np.array([int(d.replace("-", "")) if d else 0 for d in dates], dtype=np.int64)
 
     def mask(self, filters: Filters | None) -> np.ndarray | None:
         """1 for chunks that pass ``filters`` (same meaning as the store's ``where``)."""
@@ -64,7 +63,7 @@ class SparseIndex:
 
     def search(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]:
         """Top ``k`` chunks by BM25 score (> 0) among those that pass ``filters``."""
-        if not self.chunks or not query.strip():
+        if not len(self.chunks) or not query.strip():
             return []
         mask = self.mask(filters)
         if mask is not None and not mask.any():
@@ -82,7 +81,7 @@ class SparseIndex:
             return []
         positions, scores = r.bm25.retrieve(tokens, corpus=self._positions, weight_mask=mask,
                                             k=min(k, len(self.chunks)), show_progress=False)
-        return [(self.chunks[int(i)], float(s)) for i, s in zip(positions[0], scores[0]) if s > 0]
+        return [(self.chunks.at(int(i)), float(s)) for i, s in zip(positions[0], scores[0]) if s > 0]
 
     def articles_with_words(self, query: str) -> set[str] | None:
         """The articles whose chunks, together, hold every word of ``query`` as BM25 reads
@@ -117,12 +116,7 @@ class SparseIndex:
         tmp.mkdir(parents=True)
         if self.retriever is not None:
             self.retriever.persist(str(tmp / "bm25"), show_progress=False)
-        with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as f:
-            for c in self.chunks:
-                meta = {"article_id": c.article_id, "content_hash": c.content_hash,
-                        "title": c.title, "date": c.date or "", "source": c.source or "",
-                        "start": c.start, "end": c.end, "chunk_index": c.index}
-                f.write(json.dumps({"id": c.id, "text": c.text, "meta": meta}) + "\n")
+        self.chunks.save(tmp / "chunks")
         shutil.rmtree(path, ignore_errors=True)
         tmp.rename(path)  # atomic: a reader sees the old cache or the new one, never half
 
@@ -131,15 +125,17 @@ class SparseIndex:
         """Reads what ``save`` wrote."""
         from llama_index.retrievers.bm25 import BM25Retriever
 
-        chunks = []
-        with open(path / "chunks.jsonl", encoding="utf-8") as f:
-            for line in f:
-                r = json.loads(line)
-                chunks.append(chunk_from_record(r["id"], r["text"], r["meta"]))
+        table = ChunkTable.load(path / "chunks")
         retriever = None
-        if chunks:
-            retriever = BM25Retriever.from_persist_dir(str(path / "bm25"), show_progress=False)
-        return cls(chunks, retriever)
+        if len(table):
+            import bm25s
+
+            # Without the node copy (see __init__), and with the score arrays memory-mapped:
+            # the workers of a host share their pages instead of each holding its own.
+            bm25 = bm25s.BM25.load(str(path / "bm25"), load_corpus=False, mmap=True)
+            with open(path / "bm25" / "retriever.json", encoding="utf-8") as f:
+                retriever = BM25Retriever(existing_bm25=bm25, **json.load(f))
+        return cls(table, retriever)
 
 
 class SparseCache:
@@ -165,7 +161,7 @@ class SparseCache:
                 return self._current[1]
             path = self.cache_dir / f"gen-{gen}"
             index = None
-            if (path / "chunks.jsonl").exists():
+            if (path / "chunks" / "table.json").exists():
                 try:
                     index = SparseIndex.load(path)
                 except Exception:  # a damaged cache is rebuilt, never trusted
@@ -175,6 +171,8 @@ class SparseCache:
                 try:
                     index.save(path)
                     self._prune_old(keep=path)
+                    # Read back: the texts memory-mapped rather than held.
+                    index = SparseIndex.load(path)
                 except OSError:
                     pass  # read-only disk: keep it in memory only
             self._current = (gen, index)
