@@ -35,6 +35,7 @@ import http.client
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -235,6 +236,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=30)
     p.add_argument("--modes", nargs="+", default=["embedded", "server"], choices=["embedded", "server"])
     p.add_argument("--claims", action="store_true", help="ingest with attributed claims")
+    p.add_argument("--server-store", choices=["ingest", "copy"], default="ingest",
+                   help="server mode: ingest the corpus through the server (default), or serve a "
+                        "copy of the embedded store's files (the same format; skips the second "
+                        "ingest, whose figures are then not measured)")
     p.add_argument("--limit", type=int, help="the first N articles of each corpus only (a quick try)")
     p.add_argument("--sample", type=int, default=300, help="articles whose chunks time the embedder alone")
     p.add_argument("--json", type=Path, help="also write the figures here")
@@ -303,18 +308,35 @@ def main(argv: list[str] | None = None) -> int:
         if "server" in args.modes:
             from tests.chroma_server import ChromaServer
 
-            chroma = ChromaServer(VAR / f"chroma{tag}")
+            copy = args.server_store == "copy"
+            server_dir = VAR / (f"server-copy{tag}" if copy else f"server{tag}")
+            if copy:
+                src, dst = big / "chroma", VAR / f"chroma-copy{tag}"
+                if not dst.exists():
+                    shutil.copytree(src, dst)
+                chroma = ChromaServer(dst)
+            else:
+                chroma = ChromaServer(VAR / f"chroma{tag}")
             chroma.start()
             try:
-                print("ingest (Chroma server) ...", flush=True)
-                s = out["ingest_server"] = ingest(big_corpus, VAR / f"server{tag}", args.claims,
-                                                  chroma_url=chroma.url)
-                s["chunks_per_s"] = round(s["summary"]["chunks"] / s["wall_s"], 1) if s["summary"]["chunks"] else None
-                s["store_mb"] = round(du(chroma.path) / 2**20)
-                print(f"  {s['summary']['added']} articles in {s['wall_s']}s = {s['chunks_per_s']} chunks/s; "
-                      f"peak RSS {s['peak_rss_mb']} MB; server store {s['store_mb']} MB"
-                      + (" (built earlier: " + s["built"] + ")" if s.get("reused") else ""), flush=True)
-                server = Server(VAR / f"server{tag}", 2, tmp / "g-two.log",
+                if copy:
+                    print("Chroma server over a copy of the embedded store (its ingest not measured)",
+                          flush=True)
+                else:
+                    print("ingest (Chroma server) ...", flush=True)
+                    s = out["ingest_server"] = ingest(big_corpus, server_dir, args.claims,
+                                                      chroma_url=chroma.url)
+                    s["chunks_per_s"] = round(s["summary"]["chunks"] / s["wall_s"], 1) if s["summary"]["chunks"] else None
+                    s["store_mb"] = round(du(chroma.path) / 2**20)
+                    print(f"  {s['summary']['added']} articles in {s['wall_s']}s = {s['chunks_per_s']} chunks/s; "
+                          f"peak RSS {s['peak_rss_mb']} MB; server store {s['store_mb']} MB"
+                          + (" (built earlier: " + s["built"] + ")" if s.get("reused") else ""), flush=True)
+                r = out["worker_rss_server"] = worker_rss(server_dir, questions, tmp / "g-server.log",
+                                                          chroma_url=chroma.url)
+                print(f"worker RSS over the Chroma server at full size: {r['after_start_mb']} MB after "
+                      f"start-up, {r['after_questions_mb']} MB after {r['questions']} questions "
+                      "(target <= 600)", flush=True)
+                server = Server(server_dir, 2, tmp / "g-two.log",
                                 extra_env={"QA_CHROMA_URL": chroma.url})
                 try:
                     server.wait_ready(timeout_s=600)

@@ -96,6 +96,11 @@ class StoreSettings(BaseSettings):
     write_batch: int = Field(
         64, ge=1, le=1000, description="Articles embedded and committed per batch during ingest."
     )
+    bm25_child_above: int = Field(
+        20_000, ge=0, description="Stores of more chunks build their BM25 index in a child "
+        "process, so that a server worker keeps none of the build's peak memory (a worker over "
+        "a Chroma server at 83,000 chunks: 1,014 MB after building it in-process)."
+    )
 
 
 class RetrievalSettings(BaseSettings):
@@ -242,6 +247,27 @@ class ContestModelSettings(BaseSettings):
                                      "goes into the answer")
 
 
+class DisagreementSettings(BaseSettings):
+    """The contests across the whole corpus (``GET /api/contests``), found at ingest.
+
+    An article's contests are looked for among the articles nearest to it (the cosine of their
+    mean chunk vectors) and dated near it, with the same builders an answer uses."""
+
+    model_config = _section("QA_DISAGREEMENTS_")
+
+    neighbours: int = Field(8, ge=1, le=50, description="Articles an article's contests are "
+                            "looked for among.")
+    min_similarity: float = Field(0.5, ge=0.0, le=1.0, description="Least cosine between two "
+                                  "articles' mean chunk vectors for them to be compared.")
+    window_days: int = Field(14, ge=0, le=3650, description="Days apart two dated articles may "
+                             "be and still be compared.")
+    perspective_field: str = Field("bias", min_length=1, max_length=64, description="The article "
+                                   "metadata field that classes an outlet (AllSides: left, "
+                                   "center, right); each side counts the classes that carried it.")
+    search_min_similarity: float = Field(0.3, ge=-1.0, le=1.0, description="Least cosine between "
+                                         "a search ('q') and a contest's topic for it to be listed.")
+
+
 class AnswerSettings(BaseSettings):
     """How answers are composed."""
 
@@ -351,6 +377,7 @@ class Settings(BaseSettings):
     sentences: SentenceModelSettings = Field(default_factory=SentenceModelSettings)
     abstention: AbstentionSettings = Field(default_factory=AbstentionSettings)
     contests: ContestModelSettings = Field(default_factory=ContestModelSettings)
+    disagreements: DisagreementSettings = Field(default_factory=DisagreementSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     web: WebSettings = Field(default_factory=WebSettings)

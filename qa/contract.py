@@ -88,6 +88,41 @@ class ContestOut(BaseModel):
                           for s in k.sides])
 
 
+class ListedSideOut(SideOut):
+    """A side of a contest across the corpus and how widely it was carried: its articles,
+    outlets, and the outlets' classes (``QA_DISAGREEMENTS_PERSPECTIVE_FIELD``: 'left': 2)."""
+
+    articles: list[str]
+    outlets: list[str]
+    classes: dict[str, int] = {}
+    first_date: str | None = None
+    last_date: str | None = None
+
+
+class ListedContestOut(BaseModel):
+    """A contested point across the corpus (``GET /api/contests``)."""
+
+    id: str
+    topic: str
+    kind: Literal["denial", "numbers", "dates", "values"] = "denial"
+    sides: list[ListedSideOut] = Field(min_length=2)
+    articles: int = Field(ge=1)
+    outlets: int = Field(ge=0)
+    first_date: str | None = None
+    last_date: str | None = None
+    similarity: float | None = None  # to the search 'q', when one was given
+
+
+class ContestPageOut(BaseModel):
+    """A page of contests: by how widely the weaker side was carried, then latest first; with
+    ``q``, nearest in meaning first."""
+
+    total: int = Field(ge=0)
+    limit: int
+    offset: int
+    contests: list[ListedContestOut]
+
+
 class AnswerOut(BaseModel):
     """The answer to a question (``POST /api/ask``)."""
 
@@ -189,7 +224,9 @@ class ErrorOut(BaseModel):
 
 RESPONSES: tuple[type[BaseModel], ...] = (
     AnswerOut, ChatAnswerOut, ArticleOut, ArticlePageOut, SourcesOut, HealthOut, ReadyOut,
-    ErrorOut)
+    ErrorOut, ContestPageOut, ListedContestOut)
+#: A contest's ID (``GET /api/contests/<id>``).
+CONTEST_ID_PATTERN = r"^[0-9a-f]{16}$"
 
 
 # --- requests --------------------------------------------------------------------------------

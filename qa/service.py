@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from .config import Settings
+from .contract import ListedContestOut
 from .corpus import read_paths
 from .domain import Answer, Article, ArticleRecord, Filters, IngestSummary, Skipped
 from .errors import BadRequest, NotFound
@@ -36,7 +37,8 @@ class QAService:
     def ingest_items(self, items: Iterable[Article | Skipped], *, prune: bool = False,
                      progress: Callable[[int, int], None] | None = None) -> IngestSummary:
         """Syncs already-read articles (the eval runner and tests build them in memory)."""
-        return self.index.sync(items, prune=prune, annotate=self._annotator(), progress=progress)
+        return self.index.sync(items, prune=prune, annotate=self._annotator(), progress=progress,
+                               contests=self._ledger())
 
     def _annotator(self):
         """What is computed per article at ingest and stored with it (attributed claims)."""
@@ -46,6 +48,43 @@ class QAService:
 
         # Claim vectors are computed once here, so answering never waits for the embedder.
         return Annotator(self.index.embedder)
+
+    def _ledger(self):
+        """What keeps the contests across the corpus as articles come and go (with claims)."""
+        if not self.settings.claims:
+            return None
+        from .claims import ContestFinder
+        from .claims.ledger import ContestLedger
+
+        return ContestLedger(self.index.store.contest_table, self.index.store.get_articles,
+                             ContestFinder(self.index.embedder), self.settings.disagreements)
+
+    # --- contests across the corpus ----------------------------------------------------------
+    def list_contests(self, q: str | None = None, filters: Filters | None = None, limit: int = 20,
+                      offset: int = 0) -> tuple[list[ListedContestOut], int]:
+        """A page of the contests across the corpus and the total that match: ``q`` by meaning,
+        ``filters``' date range (a contest whose claims span it) and outlets (any side's)."""
+        filters = filters or Filters()
+        vector = None
+        if q:
+            vector = self.index.embedder.embed([self.check_question(q)])[0]
+        day = lambda d: int(d.replace("-", "")) if d else 0  # noqa: E731
+        rows, total = self.index.contest_listing().page(
+            vector=vector, min_similarity=self.settings.disagreements.search_min_similarity,
+            after=day(filters.after), before=day(filters.before), sources=filters.sources,
+            article_ids=filters.article_ids, limit=limit, offset=offset)
+        out = []
+        for _, payload, sim in rows:
+            c = ListedContestOut.model_validate_json(payload)
+            out.append(c if sim is None else c.model_copy(update={"similarity": round(sim, 3)}))
+        return out, total
+
+    def contest(self, contest_id: str) -> ListedContestOut:
+        """One contest across the corpus, or ``NotFound``."""
+        payload = self.index.contest_payload(contest_id)
+        if payload is None:
+            raise NotFound(f"no contest with ID {contest_id!r}")
+        return ListedContestOut.model_validate_json(payload)
 
     # --- questions ---------------------------------------------------------------------------
     def check_question(self, question) -> str:

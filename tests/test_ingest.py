@@ -205,3 +205,34 @@ def test_articles_annotated_by_an_older_annotator_are_annotated_again_without_re
     assert fresh.pipeline().finder.entities(rec)
     assert rec.claims == annotate(rec.article, fresh._annotator().model, fresh.index.embedder)
     assert fresh.ingest([seed_copy]).unchanged == 5  # the current version is not redone
+
+
+def test_a_large_store_builds_its_bm25_index_in_a_child_process(make_service, make_settings,
+                                                                  seed_copy, tmp_path):
+    """Past ``bm25_child_above`` chunks the index is built by a spawned process (a worker keeps
+    none of the build's peak memory); the searches are the same as an index built in-process."""
+    from qa.config import StoreSettings
+    from qa.index import sparse
+
+    inproc = make_service(data_dir=tmp_path / "a")
+    inproc.ingest([seed_copy])
+    child = make_service(make_settings(store=StoreSettings(data_dir=tmp_path / "b",
+                                                           bm25_child_above=0)))
+    child.ingest([seed_copy])
+    built = []
+    real = sparse.build_in_child
+
+    def spy(store, path):
+        built.append(path)
+        return real(store, path)
+
+    sparse.build_in_child = spy
+    try:
+        table = child.index.sparse_cache.get()
+    finally:
+        sparse.build_in_child = real
+    assert built and (built[0] / "chunks" / "table.json").exists()
+    for q in ("Ghani fled on August 15", "Taliban fighters killed in Panjshir", "Geo TV agreement"):
+        mine = [(c.id, round(s, 4)) for c, s in table.search(q, 10)]
+        theirs = [(c.id, round(s, 4)) for c, s in inproc.index.sparse_cache.get().search(q, 10)]
+        assert mine == theirs and mine

@@ -15,10 +15,12 @@ from ..domain import Article, ArticleRecord, Chunk, Filters, IngestSummary, Skip
 from ..embedding import make_embedder
 from ..lru import Recent
 from .chunking import Chunker, count_tokens
+from .contest_table import ContestListing
+from .connection import store_errors
 from .listing import ArticleListing
 from .sparse import SparseCache, SparseIndex
 from .layout import collection_name, where_clause
-from .store import Annotator, ChromaStore, Progress
+from .store import Annotator, ChromaStore, ContestHook, Progress
 
 __all__ = [
     "NewsIndex", "ArticleRecord", "Chunker", "SparseIndex", "collection_name", "count_tokens",
@@ -40,15 +42,18 @@ class NewsIndex:
         self._recent = Recent(128)  # (article ID, content hash) -> ArticleRecord
         self._recent_generation: int | None = None  # the store generation they were read at
         self._listing: ArticleListing | None = None
+        self._contests: ContestListing | None = None
 
     @property
     def name(self) -> str:
         return self.store.name
 
     def sync(self, items: Iterable[Article | Skipped], *, prune: bool = False,
-             annotate: Annotator | None = None, progress: Progress | None = None) -> IngestSummary:
+             annotate: Annotator | None = None, progress: Progress | None = None,
+             contests: ContestHook | None = None) -> IngestSummary:
         """Incremental ingest; see ``ChromaStore.sync``."""
-        return self.store.sync(items, prune=prune, annotate=annotate, progress=progress)
+        return self.store.sync(items, prune=prune, annotate=annotate, progress=progress,
+                               contests=contests)
 
     def reset(self) -> None:
         """Empties the store."""
@@ -132,6 +137,21 @@ class NewsIndex:
         ids, total = self.listing().page(filters, limit, offset, query)
         records = self.store.get_articles(ids)
         return [records[i] for i in ids if i in records], total
+
+    def contest_listing(self) -> ContestListing:
+        """Every contest across the corpus as of the store's generation now (read once per
+        generation; ``contest_table.py``)."""
+        generation = self.store.generation()
+        current = self._contests
+        if current is None or current.generation != generation:
+            with store_errors("reading contests"):
+                current = self._contests = ContestListing(self.store.contest_table, generation)
+        return current
+
+    def contest_payload(self, contest_id: str) -> str | None:
+        """One contest's stored payload (JSON), or None."""
+        with store_errors("reading contests"):
+            return self.store.contest_table.payloads([contest_id]).get(contest_id)
 
     def sources(self) -> list[str]:
         """Every outlet named by a committed article."""

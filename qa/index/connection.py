@@ -56,6 +56,8 @@ class Opened:
     manifest: Any
     state: tuple[int, bool] = (0, False)
     system: Any = None  # chromadb's embedded system behind ``client`` (None for a server)
+    profiles: Any = None  # article profiles and contests across the corpus (contest_table.py)
+    contests: Any = None
 
 
 class StoreConnection:
@@ -83,7 +85,7 @@ class StoreConnection:
         client = make_client(self.cfg)
         system = _cached_system(self.cfg) if self.embedded else None
         with store_errors("opening collections"):
-            opened = Opened(client, *_collections(client, self.name), system=system)
+            opened = Opened(client, **_collections(client, self.name), system=system)
         if system is not None:
             with _systems_lock:
                 _holders[id(system)] += 1
@@ -94,7 +96,7 @@ class StoreConnection:
         with self._lock:
             client = self._opened.client if self._opened else make_client(self.cfg)
             with store_errors("opening collections"):
-                self._opened = Opened(client, *_collections(client, self.name))
+                self._opened = Opened(client, **_collections(client, self.name))
             return self._opened
 
     def refresh(self) -> None:
@@ -111,12 +113,18 @@ class StoreConnection:
             _retire(old)
 
 
-def _collections(client, name: str):
+#: The collections of a store named N, beside N itself (the chunks): name suffix -> space.
+SIDE_COLLECTIONS = {"articles": "l2", "profiles": "cosine", "contests": "cosine"}
+
+
+def _collections(client, name: str) -> dict:
     chunks = client.get_or_create_collection(
         name, metadata={"hnsw:space": "cosine"}, embedding_function=None)
-    manifest = client.get_or_create_collection(
-        f"{name}-articles", metadata={"hnsw:space": "l2"}, embedding_function=None)
-    return chunks, manifest, state_of(manifest.metadata)
+    side = {key: client.get_or_create_collection(f"{name}-{key}", metadata={"hnsw:space": space},
+                                                 embedding_function=None)
+            for key, space in SIDE_COLLECTIONS.items()}
+    return {"chunks": chunks, "manifest": side["articles"], "profiles": side["profiles"],
+            "contests": side["contests"], "state": state_of(side["articles"].metadata)}
 
 
 def state_of(manifest_metadata: dict | None) -> tuple[int, bool]:

@@ -18,6 +18,9 @@ from . import sentences as sentence_table
 #: annotator may carry a ``version``: articles annotated by an older one are annotated again.
 Annotator = Callable[[Article], str]
 Progress = Callable[[int, int], None]
+#: Finds the contests across the corpus that involve the given articles (changed, gone) and
+#: writes them to the store's ``ContestTable`` (``qa.claims.ledger.ContestLedger``).
+ContestHook = Callable[[list[str], list[str]], None]
 
 #: Manifest metadata keys of what ingest computed per article.
 CLAIMS_KEY = "ann_claims"

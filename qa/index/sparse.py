@@ -8,6 +8,9 @@ processes over one Chroma server therefore always agree with it.
 from __future__ import annotations
 
 import json
+import logging
+import multiprocessing
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -18,6 +21,8 @@ from ..domain import Chunk, Filters
 from .chunk_table import ChunkTable
 from .chunking import embed_text
 from .store import ChromaStore
+
+log = logging.getLogger(__name__)
 
 class SparseIndex:
     """A BM25 retriever for one store generation, with filters applied as a weight mask, and
@@ -111,14 +116,20 @@ class SparseIndex:
 
     def save(self, path: Path) -> None:
         """Writes the retriever and the chunk table to ``path``."""
-        tmp = path.with_name(path.name + ".tmp")
+        # One temp folder per process: two workers may build the same generation at once.
+        tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         if self.retriever is not None:
             self.retriever.persist(str(tmp / "bm25"), show_progress=False)
         self.chunks.save(tmp / "chunks")
         shutil.rmtree(path, ignore_errors=True)
-        tmp.rename(path)  # atomic: a reader sees the old cache or the new one, never half
+        try:
+            tmp.rename(path)  # atomic: a reader sees the old cache or the new one, never half
+        except OSError:
+            if not (path / "chunks" / "table.json").exists():
+                raise
+            shutil.rmtree(tmp, ignore_errors=True)  # another process saved the same one first
 
     @classmethod
     def load(cls, path: Path) -> "SparseIndex":
@@ -166,6 +177,17 @@ class SparseCache:
                     index = SparseIndex.load(path)
                 except Exception:  # a damaged cache is rebuilt, never trusted
                     index = None
+            if index is None and self.store.count()[1] > self.store.cfg.bm25_child_above:
+                # A large store is indexed by a child process, so that this one (a server
+                # worker) keeps none of the build's peak memory, only the memory-mapped result.
+                try:
+                    build_in_child(self.store, path)
+                    index = SparseIndex.load(path)
+                    self._prune_old(keep=path)
+                except Exception as exc:  # noqa: BLE001 - fall back to building here
+                    log.warning("building the BM25 index in a child process failed (%s); "
+                                "building it here", exc)
+                    index = None
             if index is None:
                 index = SparseIndex(self.store.all_chunks())
                 try:
@@ -180,5 +202,21 @@ class SparseCache:
 
     def _prune_old(self, keep: Path) -> None:
         for p in self.cache_dir.glob("gen-*"):
-            if p != keep and not p.name.endswith(".tmp"):
+            if p != keep and ".tmp" not in p.name:
                 shutil.rmtree(p, ignore_errors=True)
+
+
+def _build(cfg, name: str, path: str) -> None:
+    """In the child: the committed chunks of the store named ``name``, indexed and saved."""
+    store = ChromaStore(cfg, None, None, "", name=name)
+    SparseIndex(store.all_chunks()).save(Path(path))
+
+
+def build_in_child(store: ChromaStore, path: Path) -> None:
+    """Builds and saves the BM25 index of ``store`` in a fresh (spawned) process."""
+    ctx = multiprocessing.get_context("spawn")
+    child = ctx.Process(target=_build, args=(store.cfg, store.name, str(path)), daemon=True)
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        raise RuntimeError(f"the child exited with {child.exitcode}")

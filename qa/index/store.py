@@ -6,6 +6,8 @@ Two collections per (embedder, chunking) pair:
   An article's manifest record is written only after all its chunks are: it is the commit mark.
   Readers join chunks against it, so chunks of an article whose write was cut short are never
   shown, and the next sync finishes the job without duplicates (chunk IDs are deterministic).
+Two more hold the contests across the corpus (``<name>-profiles``, ``<name>-contests``;
+``contest_table.py``), updated by a sync before it commits.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from ..domain import Article, ArticleRecord, Chunk, Filters, IngestSummary, Skip
 from ..errors import StoreUnavailable
 from . import sentences as sentence_table
 from .chunking import Chunker
-from .connection import StoreConnection, state_of, store_errors
-from .layout import (ANNOTATION_VERSION_KEY, CLAIMS_KEY, SENTENCES_KEY, Annotator, Entry,
+from .connection import SIDE_COLLECTIONS, StoreConnection, state_of, store_errors
+from .contest_table import ContestTable
+from .layout import (ANNOTATION_VERSION_KEY, CLAIMS_KEY, SENTENCES_KEY, Annotator, ContestHook, Entry,
                      Progress, annotated_version, annotation_version, article_metadata,
                      article_record, chunk_from_record, chunk_metadata, collection_name,
                      where_clause)
@@ -32,11 +35,13 @@ PAGE = 2000
 class ChromaStore:
     """Vectors and the manifest in Chroma; knows nothing of retrieval strategy or answers."""
 
-    def __init__(self, cfg: StoreSettings, chunking: ChunkSettings, embedder, embedder_id: str):
+    def __init__(self, cfg: StoreSettings, chunking: ChunkSettings | None, embedder,
+                 embedder_id: str, name: str | None = None):
         self.cfg = cfg
         self.embedder = embedder
-        self.name = collection_name(cfg.collection_prefix, embedder_id, chunking)
-        self.chunker = Chunker(chunking)
+        # ``name``: an existing store opened for reading only (no chunking, no embedder).
+        self.name = name or collection_name(cfg.collection_prefix, embedder_id, chunking)
+        self.chunker = Chunker(chunking) if chunking is not None else None
         # Nothing connects here: a worker boots while its store is down (see connection.py).
         self.connection = StoreConnection(cfg, self.name)
         # The state the open client last followed, and (weakly) which opening of it that was.
@@ -57,6 +62,11 @@ class ChromaStore:
     def manifest(self):
         """The article manifest collection."""
         return self.connection.get().manifest
+
+    @property
+    def contest_table(self) -> ContestTable:
+        """The contests across the corpus (and the article profiles that find them)."""
+        return ContestTable(self)
 
     # --- state -------------------------------------------------------------------------------
     def _manifest_metadata(self) -> dict:
@@ -185,9 +195,13 @@ class ChromaStore:
 
     # --- writes ------------------------------------------------------------------------------
     def sync(self, items: Iterable[Article | Skipped], *, prune: bool = False,
-             annotate: Annotator | None = None, progress: Progress | None = None) -> IngestSummary:
+             annotate: Annotator | None = None, progress: Progress | None = None,
+             contests: ContestHook | None = None) -> IngestSummary:
         """Makes the store hold ``items``: unchanged articles are skipped without embedding,
-        changed ones replaced, new ones added; with ``prune``, articles not in ``items`` go."""
+        changed ones replaced, new ones added; with ``prune``, articles not in ``items`` go.
+        With ``contests``, the contests across the corpus follow within the same commit: every
+        annotated article whose current version has not had its contests found (new, changed,
+        or stored before) is profiled and handed to ``contests`` with the articles gone."""
         t0 = time.perf_counter()
         skipped: list[Skipped] = []
         incoming: dict[str, Article] = {}
@@ -201,12 +215,13 @@ class ChromaStore:
         self._syncing += 1
         try:
             return self._sync(incoming, skipped, t0, prune=prune, annotate=annotate,
-                              progress=progress)
+                              progress=progress, contests=contests)
         finally:
             self._syncing -= 1
 
     def _sync(self, incoming: dict[str, Article], skipped: list[Skipped], t0: float, *,
-              prune: bool, annotate: Annotator | None, progress: Progress | None) -> IngestSummary:
+              prune: bool, annotate: Annotator | None, progress: Progress | None,
+              contests: ContestHook | None) -> IngestSummary:
         with store_errors("syncing"):
             state = self._state()
             entries = self.manifest_entries()
@@ -222,7 +237,16 @@ class ChromaStore:
                         and entries[a.id].content_hash == a.content_hash
                         and entries[a.id].has_sentences and entries[a.id].annotated < version]
             gone = [i for i in known if i not in incoming] if prune else []
-            if not todo and not backfill and not gone and not state["dirty"]:
+            profiled = self.contest_table.profile_state() if contests is not None else {}
+            after = {i: h for i, h in known.items() if i not in gone}
+            after.update((a.id, a.content_hash) for a in todo)
+            annotated = {i for i, e in entries.items() if e.annotated} | {a.id for a in todo + backfill}
+            unlisted = [i for i, h in after.items() if i in annotated and profiled.get(i) != (h, True)]
+            # An article gone, or replaced by a version without claims, leaves the contests.
+            unlisted_gone = [i for i in profiled if i not in after
+                             or (i not in annotated and profiled[i][0] != after[i])]
+            if (not todo and not backfill and not gone and not state["dirty"] and not unlisted
+                    and not unlisted_gone):
                 return IngestSummary(unchanged=len(incoming), skipped=tuple(skipped),
                                      seconds=time.perf_counter() - t0)
             self._set_state(dirty=True, generation=state["generation"])
@@ -247,6 +271,12 @@ class ChromaStore:
                     part = gone[b : b + 500]
                     self.chunks.delete(where={"article_id": {"$in": part}})
                     self.manifest.delete(ids=part)
+            if contests is not None and (unlisted or unlisted_gone):
+                table = self.contest_table
+                table.write_profiles({i: after[i] for i in unlisted})
+                table.forget_profiles(unlisted_gone)
+                contests(unlisted, unlisted_gone)
+                table.mark_done(unlisted)
             self._set_state(dirty=False, generation=state["generation"] + 1)
             # This process's own client holds what it wrote: no refresh is needed for it.
             self._seen = (weakref.ref(self.connection.get()), (state["generation"] + 1, False))
@@ -317,7 +347,7 @@ class ChromaStore:
     def reset(self) -> None:
         """Drops both collections and starts empty."""
         with store_errors("resetting"):
-            for name in (self.name, f"{self.name}-articles"):
+            for name in (self.name, *(f"{self.name}-{k}" for k in SIDE_COLLECTIONS)):
                 try:
                     self.client.delete_collection(name)
                 except Exception as exc:  # absent collection: nothing to drop

@@ -7,6 +7,7 @@ error and never reaches a stream that has already said 200.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 
 from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
@@ -14,8 +15,9 @@ from flask import Blueprint, Response, current_app, jsonify, request, stream_wit
 from ..domain import ARTICLE_ID_RE
 from ..errors import BadRequest, NotFound
 from ..index import ArticleRecord
-from ..contract import (AnswerOut, ArticleBriefOut, ArticleOut, ArticlePageOut, ChatAnswerOut,
-                        HealthOut, ReadyOut, SourcesOut)
+from ..contract import (CONTEST_ID_PATTERN, AnswerOut, ArticleBriefOut, ArticleOut,
+                        ArticlePageOut, ChatAnswerOut, ContestPageOut, HealthOut, ReadyOut,
+                        SourcesOut)
 from .inputs import ask_request, chat_request, int_arg, parse_filters
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -113,27 +115,50 @@ def article(article_id: str):
     return jsonify(article_out(_service().article(article_id)).model_dump(mode="json"))
 
 
-ARTICLE_PARAMS = {"q", "source", "after", "before", "limit", "offset"}
+LIST_PARAMS = {"q", "source", "after", "before", "limit", "offset"}
 
 
-@bp.get("/articles")
-def articles():
-    """Articles matching ``q`` (title or text), outlet and date range, newest first, paged."""
-    unknown = set(request.args) - ARTICLE_PARAMS
+def list_args(max_q: int):
+    """A list route's query: ``q`` (at most ``max_q`` characters), filters, limit, offset."""
+    unknown = set(request.args) - LIST_PARAMS
     if unknown:
         raise BadRequest(f"unknown parameter(s): {', '.join(sorted(unknown))}")
     limit = int_arg("limit", 20, 1, 100)
     offset = int_arg("offset", 0, 0, 100_000)
     q = request.args.get("q") or None
-    if q is not None and len(q) > 200:
-        raise BadRequest("'q' is longer than 200 characters")
+    if q is not None and len(q) > max_q:
+        raise BadRequest(f"'q' is longer than {max_q} characters")
     raw = {"sources": request.args.getlist("source") or None,
            "after": request.args.get("after"), "before": request.args.get("before")}
-    filters = parse_filters(raw)
+    return q, parse_filters(raw), limit, offset
+
+
+@bp.get("/articles")
+def articles():
+    """Articles matching ``q`` (title or text), outlet and date range, newest first, paged."""
+    q, filters, limit, offset = list_args(200)
     page, total = _service().list_articles(filters, limit, offset, q)
     out = ArticlePageOut(total=total, limit=limit, offset=offset,
                          articles=[article_brief(r) for r in page])
     return jsonify(out.model_dump(mode="json"))
+
+
+@bp.get("/contests")
+def contests():
+    """Contested points across the corpus, filtered by dates and outlets, ``q`` by meaning."""
+    q, filters, limit, offset = list_args(
+        current_app.extensions["qa_settings"].answer.max_question_chars)
+    page, total = _service().list_contests(q, filters, limit, offset)
+    out = ContestPageOut(total=total, limit=limit, offset=offset, contests=page)
+    return jsonify(out.model_dump(mode="json"))
+
+
+@bp.get("/contests/<path:contest_id>")
+def contest(contest_id: str):
+    """One contested point."""
+    if not re.match(CONTEST_ID_PATTERN, contest_id):
+        raise NotFound(f"no contest with ID {contest_id!r}")
+    return jsonify(_service().contest(contest_id).model_dump(mode="json"))
 
 
 @bp.get("/sources")

@@ -9,7 +9,7 @@ import re
 from pydantic.json_schema import models_json_schema
 
 from ..config import Settings
-from ..contract import MAX_LIST, RESPONSES, RequestModels
+from ..contract import CONTEST_ID_PATTERN, MAX_LIST, RESPONSES, RequestModels
 from ..domain import ARTICLE_ID_RE
 
 DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$",
@@ -145,6 +145,25 @@ def spec(settings: Settings) -> dict:
                 "parameters": query,
                 "responses": {"200": {"description": "A page.", **_json(_ref("ArticlePage"))},
                               **_errors(400, 401, 429, 503)},
+            }},
+            "/api/contests": {"get": {
+                "summary": "Contested points across the corpus: by how widely the weaker side "
+                           "was carried, then latest first; with q, nearest in meaning first.",
+                "security": secured,
+                "parameters": [
+                    {"name": "q", "in": "query", "description": "A topic, found by meaning.",
+                     "schema": {"type": "string", "maxLength": settings.answer.max_question_chars}},
+                    *[p for p in query if p["name"] != "q"],
+                ],
+                "responses": {"200": {"description": "A page.", **_json(_ref("ContestPage"))},
+                              **_errors(400, 401, 429, 503)},
+            }},
+            "/api/contests/{contest_id}": {"get": {
+                "summary": "One contested point.", "security": secured,
+                "parameters": [{"name": "contest_id", "in": "path", "required": True,
+                                "schema": {"type": "string", "pattern": CONTEST_ID_PATTERN}}],
+                "responses": {"200": {"description": "The contest.", **_json(_ref("ListedContest"))},
+                              **_errors(401, 404, 429, 503)},
             }},
             "/api/sources": {"get": {
                 "summary": "Outlets in the store.", "security": secured,
