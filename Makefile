@@ -57,6 +57,7 @@ bench: install
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/query.py
 	$(BIN)/python bench/contests.py
+	$(BIN)/python bench/disagreements.py
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/articles.py
 

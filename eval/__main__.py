@@ -1,5 +1,6 @@
 """``python -m eval run SUITE.yaml [--url URL] [--report DIR] [--baseline OLD.json]`` and
-``python -m eval ramdocs DATA.jsonl --out DIR``.
+``python -m eval ramdocs DATA.jsonl --out DIR``, ``python -m eval calibrate SUITE...`` and
+``python -m eval disagreements [SUITE...] [--store DIR] [--sample N --out F] [--labels F]``.
 
 Exit codes: 0 every threshold holds; 1 a threshold failed; 2 the suite, corpus, baseline or
 target could not be used (the message says why).
@@ -52,7 +53,23 @@ def main(argv: list[str] | None = None) -> int:
     k.add_argument("--traces", type=Path, help="save every case's trace here (JSON lines)")
     k.add_argument("--reuse-traces", type=Path, help="fit on the traces an earlier --traces "
                    "saved instead of asking again (same code, same suites)")
+    d = sub.add_parser("disagreements", help="check the contests across the corpus: recall of "
+                       "the suites' contested points, precision on a hand-checked sample")
+    d.add_argument("suites", type=Path, nargs="*", help="suites whose contested points the "
+                   "list should hold (each built in a temporary store)")
+    d.add_argument("--store", type=Path, help="data dir of a store over a whole corpus (e.g. "
+                   "var/bench/allsides-claims, built by bench/disagreements.py)")
+    d.add_argument("--url", help="a running server to list contests from instead of --store")
+    d.add_argument("--token", default=os.environ.get("QA_API_TOKEN"))
+    d.add_argument("--sample", type=int, help="write this many contests, drawn at random, to "
+                   "--out for hand-checking")
+    d.add_argument("--out", type=Path, help="the review file --sample writes")
+    d.add_argument("--labels", type=Path, help="hand-checked verdicts (precision)")
+    d.add_argument("--min-precision", type=float, default=0.0, help="exit 1 below this")
+    d.add_argument("--report", type=Path, help="write report.json, summary.md, report.html here")
     args = p.parse_args(argv)
+    if args.command == "disagreements":
+        return _disagreements(args)
     if args.command == "ramdocs":
         return _ramdocs(args)
     if args.command == "calibrate":
@@ -144,6 +161,62 @@ def _run(args) -> int:
         report.write(run, args.report, baseline)
         print(f"report: {args.report / 'report.html'}")
     return 0 if run.passed else 1
+
+
+def _disagreements(args) -> int:
+    import json
+
+    from . import disagreements as dis
+    from .runner import build_service, load_corpus
+    from .suite import SuiteError, load_suite
+
+    from qa.config import Settings
+
+    doc: dict = {"recall": []}
+    try:
+        suites = [load_suite(path) for path in args.suites]
+        for suite in suites:
+            with tempfile.TemporaryDirectory(prefix="qa-eval-") as tmp:
+                service = build_service(Settings().with_store(data_dir=Path(tmp) / "var"),
+                                        load_corpus(suite))
+                doc["recall"].append(dis.recall(suite, dis.every_contest(dis.in_process(service))))
+    except SuiteError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    listed: list[dict] = []
+    if args.store or args.url:
+        if args.url:
+            page = dis.over_http(args.url, args.token)
+        else:
+            from qa.service import QAService
+
+            page = dis.in_process(QAService(Settings().with_store(data_dir=args.store)))
+        listed = dis.every_contest(page)
+        doc["store"], doc["listed"] = str(args.url or args.store), len(listed)
+        if args.sample:
+            if not args.out:
+                print("error: --sample needs --out", file=sys.stderr)
+                return 2
+            args.out.write_text(dis.review_text(dis.sample(listed, args.sample), doc["store"]),
+                                encoding="utf-8")
+            print(f"wrote {args.sample} contests to review: {args.out}")
+        if args.labels:
+            try:
+                doc["precision"] = dis.precision(dis.load_labels(args.labels), listed)
+            except (OSError, ValueError) as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
+    print(dis.to_markdown(doc))
+    if args.report:
+        args.report.mkdir(parents=True, exist_ok=True)
+        (args.report / "report.json").write_text(json.dumps(doc, indent=1), encoding="utf-8")
+        (args.report / "summary.md").write_text(dis.to_markdown(doc), encoding="utf-8")
+        (args.report / "report.html").write_text(dis.to_html(doc), encoding="utf-8")
+        print(f"report: {args.report / 'report.html'}")
+    p = doc.get("precision")
+    if p and p["precision"] is not None and p["precision"] < args.min_precision:
+        return 1
+    return 0
 
 
 def _ingest_bar(progress):

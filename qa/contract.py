@@ -230,7 +230,11 @@ CONTEST_ID_PATTERN = r"^[0-9a-f]{16}$"
 
 
 # --- requests --------------------------------------------------------------------------------
-ListItem = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"\S")]
+#: "Holds a visible character", alike in Python (``str.split``, which the service trims with),
+#: pydantic's Rust regex and ECMAScript (what clients of /openapi.json check with): their ``\s``
+#: differ on U+001C-U+001F, U+0085 and U+FEFF, so those are named.
+VISIBLE = r"[^\s\u001c-\u001f\u0085\ufeff]"
+ListItem = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=VISIBLE)]
 #: A calendar date written YYYY-MM-DD (checked by ``FiltersIn``, so the message is one).
 Date = Annotated[str, Field(json_schema_extra={"pattern": _DATE.pattern, "format": "date"})]
 
@@ -269,7 +273,7 @@ class RequestModels:
 
     def __init__(self, max_question_chars: int):
         question_text = Annotated[str, StringConstraints(
-            min_length=1, max_length=max_question_chars, pattern=r"\S")]
+            min_length=1, max_length=max_question_chars, pattern=VISIBLE)]
 
         class UserTurn(BaseModel):
             model_config = ConfigDict(extra="forbid", strict=True)

@@ -66,8 +66,9 @@ class QAService:
         ``filters``' date range (a contest whose claims span it) and outlets (any side's)."""
         filters = filters or Filters()
         vector = None
-        if q:
-            vector = self.index.embedder.embed([self.check_question(q)])[0]
+        text = " ".join((q or "").split())[: self.settings.answer.max_question_chars]
+        if text:  # a blank search is no search
+            vector = self.index.embedder.embed([text])[0]
         day = lambda d: int(d.replace("-", "")) if d else 0  # noqa: E731
         rows, total = self.index.contest_listing().page(
             vector=vector, min_similarity=self.settings.disagreements.search_min_similarity,

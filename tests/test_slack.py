@@ -675,11 +675,11 @@ def test_the_manifest_asks_for_what_the_bot_uses_and_points_at_its_routes(seed_s
             "channels:history", "groups:history", "commands"} <= scopes
     events = manifest["settings"]["event_subscriptions"]
     assert set(events["bot_events"]) >= {"app_mention", "message.im"}
-    (command,) = manifest["features"]["slash_commands"]
-    assert command["command"] == "/ask"
+    commands = {c["command"]: c for c in manifest["features"]["slash_commands"]}
+    assert set(commands) == {"/ask", "/disagreements"}
     app = create_app(seed_service, slack_settings("http://127.0.0.1:9/api/", tmp_path))
     routes = {r.rule for r in app.url_map.iter_rules() if "POST" in r.methods}
-    for url in (events["request_url"], command["url"],
+    for url in (events["request_url"], *(c["url"] for c in commands.values()),
                 manifest["settings"]["interactivity"]["request_url"]):
         assert urlsplit(url).path in routes, url
     assert manifest["features"]["bot_user"]["always_online"] in (True, False)

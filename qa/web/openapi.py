@@ -9,7 +9,7 @@ import re
 from pydantic.json_schema import models_json_schema
 
 from ..config import Settings
-from ..contract import CONTEST_ID_PATTERN, MAX_LIST, RESPONSES, RequestModels
+from ..contract import CONTEST_ID_PATTERN, MAX_LIST, RESPONSES, VISIBLE, RequestModels
 from ..domain import ARTICLE_ID_RE
 
 DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$",
@@ -106,7 +106,7 @@ def spec(settings: Settings) -> dict:
         {"name": "source", "in": "query", "style": "form", "explode": True,
          "schema": {"type": "array", "maxItems": MAX_LIST,
                     "items": {"type": "string", "minLength": 1, "maxLength": 200,
-                              "pattern": r"\S"}}},
+                              "pattern": VISIBLE}}},
         {"name": "after", "in": "query", "schema": DATE},
         {"name": "before", "in": "query", "schema": DATE},
         {"name": "limit", "in": "query",

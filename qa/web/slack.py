@@ -1,14 +1,15 @@
 """The Slack edge: a slack-bolt app mounted on the Flask app at ``/slack/events`` (Events API and
-interactivity) and ``/slack/commands`` (``/ask``).
+interactivity) and ``/slack/commands`` (``/ask``, and ``/disagreements [topic]``: the contested
+points across the corpus).
 
 Slack wants an answer to every request within 3 seconds, and answering a question takes longer,
 so every listener acknowledges at once and a lazy listener (bolt's ``process_before_response``
 mode, which also works under gunicorn) answers afterwards on a small thread pool. Slack re-sends
 an event it thinks was not acknowledged; the bot answers each question once: retries are
 acknowledged without work, and event IDs and message timestamps already seen are skipped.
-slack_bolt stays in this module; ``slack_blocks`` renders answers, ``slack_text`` reads Slack
-text back, ``slack_delivery`` keeps the record of what was answered, ``slack_payload`` checks
-a signed body's shape before bolt reads it.
+slack_bolt stays in this module; ``slack_blocks`` renders answers, ``slack_contests`` the
+``/disagreements`` listing, ``slack_text`` reads Slack text back, ``slack_delivery`` keeps the
+record of what was answered, ``slack_payload`` checks a signed body's shape before bolt reads it.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from ..errors import BadRequest, QAError, Unauthorized
 from ..service import QAService
 from .slack_blocks import (APOLOGY_TEXT, EVENT_PENDING, PENDING_TEXT, USAGE_TEXT, Links,
                            SlackMessage, SourceInfo, notice, render_answer)
+from .slack_contests import (SHOWN_CONTESTS, no_contests_text, quoted_articles,
+                             render_contests)
 from .slack_delivery import AnswerExecutor, RecentKeys, delivery_keys
 from .slack_payload import check_payload
 from .slack_text import PERSON_SUBTYPES, clean_question, history_from_replies
@@ -41,6 +44,8 @@ NOT_POSTABLE = {"not_in_channel", "channel_not_found", "is_archived", "restricte
 #: Slack's timestamps are Unix seconds; a longer number is no timestamp (a 400-digit one made
 #: slack_sdk's verifier overflow converting it to a float: an unauthenticated 500).
 TIMESTAMP_RE = re.compile(r"^[0-9]{1,12}$")
+#: The one command that is not a question: the contested points (about a topic).
+DISAGREEMENTS = "/disagreements"
 
 
 class SlackError(QAError):
@@ -83,9 +88,12 @@ class SlackBot:
         self.bolt.use(self._once)
         self.bolt.event("app_mention")(ack=self._ack, lazy=[self._answer_mention])
         self.bolt.event("message")(ack=self._ack, lazy=[self._answer_direct_message])
-        # Any command the app defines asks (the manifest's is /ask; rename it there if another
-        # app in the workspace already has /ask).
-        self.bolt.command(re.compile(r"^/"))(ack=self._ack_ask, lazy=[self._answer_command])
+        # /disagreements lists contests; any other command the app defines asks (the manifest's
+        # is /ask; rename it there if another app in the workspace already has /ask).
+        self.bolt.command(DISAGREEMENTS)(ack=self._ack_disagreements,
+                                         lazy=[self._answer_disagreements])
+        self.bolt.command(re.compile(r"^/(?!disagreements$)"))(ack=self._ack_ask,
+                                                                lazy=[self._answer_command])
         self.bolt.action("qa_open_web")(self._ack)  # link buttons still send a click
 
     # --- HTTP -------------------------------------------------------------------------------
@@ -137,6 +145,16 @@ class SlackBot:
             question = self.service.check_question(question)
         except BadRequest as exc:
             return ack(response_type="ephemeral", text=f"Sorry, {exc.message}.")
+        ack(response_type="ephemeral", text=PENDING_TEXT)
+
+    def _ack_disagreements(self, ack, command):
+        """``/disagreements [topic]``: answers Slack at once; the listing follows."""
+        topic = clean_question(command.get("text") or "")
+        if topic:
+            try:
+                self.service.check_question(topic)
+            except BadRequest as exc:
+                return ack(response_type="ephemeral", text=f"Sorry, {exc.message}.")
         ack(response_type="ephemeral", text=PENDING_TEXT)
 
     def _answer_mention(self, event, context, client):
@@ -195,6 +213,37 @@ class SlackBot:
             log.exception("answering /ask failed")
             respond(text=APOLOGY_TEXT, response_type="ephemeral", replace_original=False)
             return
+        self._post_command_reply(command, client, respond, message)
+
+    def _answer_disagreements(self, command, client, respond):
+        """``/disagreements [topic]``'s listing: the top contests (nearest in meaning to the
+        topic, when one is given) posted to the channel like an ``/ask`` answer; "No
+        disagreements found" (only to the asker) when there are none; the same apology as
+        ``/ask`` when listing fails."""
+        topic = clean_question(command.get("text") or "") or None
+        try:
+            topic = topic and self.service.check_question(topic)
+        except BadRequest:
+            return  # the acknowledgement already said what is wrong
+        try:
+            contests, total = self.service.list_contests(q=topic, limit=SHOWN_CONTESTS)
+            if not contests:
+                _respond(respond, text=no_contests_text(topic), response_type="ephemeral")
+                return
+            message = render_contests(contests, total, topic=topic, links=self.links,
+                                      asked_by=command.get("user_id"),
+                                      sources=self._article_sources(quoted_articles(contests)))
+        except Exception:
+            log.exception("listing /disagreements failed")
+            respond(text=APOLOGY_TEXT, response_type="ephemeral", replace_original=False)
+            return
+        self._post_command_reply(command, client, respond, message)
+
+    def _post_command_reply(self, command, client: WebClient, respond,
+                            message: SlackMessage) -> None:
+        """A command's reply posted to the channel, or through response_url where the bot
+        cannot post (or the Web API cannot be reached); an apology to the asker otherwise."""
+        name = command.get("command") or "the command"
         try:
             client.chat_postMessage(channel=command["channel_id"], text=message.text,
                                     blocks=message.blocks, metadata=message.metadata,
@@ -202,11 +251,12 @@ class SlackBot:
             return
         except SlackApiError as exc:
             if exc.response.get("error") not in NOT_POSTABLE:
-                log.exception("posting the /ask answer failed")
+                log.exception("posting the %s reply failed", name)
                 _respond(respond, text=APOLOGY_TEXT, response_type="ephemeral")
                 return
         except Exception:  # noqa: BLE001 - the Web API unreachable: try the response URL
-            log.exception("the Web API could not take the /ask answer; using the response URL")
+            log.exception("the Web API could not take the %s reply; using the response URL",
+                          name)
         if not _respond(respond, text=message.text, blocks=message.blocks,
                         response_type="in_channel"):
             _respond(respond, text=APOLOGY_TEXT, response_type="ephemeral")
@@ -248,8 +298,12 @@ class SlackBot:
         """Titles of articles that only a contest mentions (citations carry their own)."""
         cited = {c.article_id for c in answer.citations}
         wanted = {cl.article_id for k in answer.contested for s in k.sides for cl in s.claims}
+        return self._article_sources(wanted - cited)
+
+    def _article_sources(self, article_ids) -> dict[str, SourceInfo]:
+        """Title, outlet and date of each article (those the store no longer has left out)."""
         out = {}
-        for article_id in sorted(wanted - cited):
+        for article_id in sorted(article_ids):
             try:
                 a = self.service.article(article_id).article
             except QAError:
@@ -263,7 +317,7 @@ def _respond(respond, **message) -> bool:
     try:
         resp = respond(replace_original=False, **message)
     except Exception:  # noqa: BLE001 - nothing else is left to tell the asker with
-        log.exception("the /ask response URL could not be reached either")
+        log.exception("the command's response URL could not be reached either")
         return False
     return getattr(resp, "status_code", 200) < 400
 

@@ -65,6 +65,10 @@ class Links:
             params.update(start=start, end=end)
         return f"{self.base}/?{urlencode(params)}"
 
+    def disagreements(self) -> str:
+        """``{public_url}/#disagreements``: the page's list of contested points."""
+        return f"{self.base}/#disagreements"
+
     def question(self, question: str) -> str:
         """``{public_url}/?q=<question>``: the page asks it and shows the full answer."""
         if not question or len(question) > QUESTION_URL_CHARS:
@@ -194,16 +198,20 @@ def _context(texts: Sequence[str], block_id: str | None = None) -> dict:
     return block
 
 
-def _claim_line(claim: Claim, refs: _Refs) -> str:
+def said(claim) -> str:
+    """Who said what, when, as mrkdwn: "*Dashti* (National Resistance Front) denied, 2021-09-01:
+    “...”" (a domain ``Claim`` or the API's ``ClaimOut``)."""
     who = f"*{escape(shorten(claim.speaker or claim.side or 'Unattributed', 80))}*"
     group = claim.affiliation or claim.side
     if group and group.lower() not in (claim.speaker or "").lower():
         who += f" ({escape(shorten(group, 60))})"
     when = f", {escape(claim.date)}" if claim.date else ""
     verb = STANCE_WORDS.get(claim.stance, claim.stance)
-    quote = escape(shorten(claim.quote, QUOTE_CHARS))
-    ref = refs.marker(claim.article_id, claim.start, claim.end)
-    return f"• {who} {verb}{when}: “{quote}” {ref}"
+    return f"{who} {verb}{when}: “{escape(shorten(claim.quote, QUOTE_CHARS))}”"
+
+
+def _claim_line(claim: Claim, refs: _Refs) -> str:
+    return f"• {said(claim)} {refs.marker(claim.article_id, claim.start, claim.end)}"
 
 
 def _contest_blocks(answer: Answer, refs: _Refs, more_url: str) -> list[dict]:

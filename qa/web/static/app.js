@@ -1,9 +1,13 @@
-// The chat page: asking (streamed), the conversation, filters, shareable links and the article
-// panel. Rendering lives in render.js, the API in api.js.
-import { ApiError, getJSON, postStream, setToken } from "./api.js";
-import { el, onOpenArticle, renderAnswerText, renderFinal } from "./render.js";
+// The chat page: asking (streamed), the conversation, filters, shareable links, the article
+// panel, and the Disagreements view (contested points across the corpus). Rendering lives in
+// render.js, the API in api.js.
+import { ApiError, contestsUrl, getJSON, postStream, setToken } from "./api.js";
+import { contestQuestion, el, onOpenArticle, renderAnswerText, renderContestCard, renderFinal,
+  renderTimeline } from "./render.js";
 
-const state = { sessionId: null, busy: false, articles: new Map(), opener: null };
+const state = { sessionId: null, busy: false, articles: new Map(), opener: null, view: "chat" };
+const CONTESTS_PAGE = 10;
+const contests = { params: null, offset: 0, total: 0, seq: 0, loaded: false };
 const $ = (id) => document.getElementById(id);
 
 // --- filters and links -------------------------------------------------------------------------
@@ -40,9 +44,21 @@ async function loadSources() {
       ...sources.map((s) => el("option", { value: s, text: s })));
     if (chosen && sources.includes(chosen)) select.value = chosen;
     showFilterSummary();
+    const other = $("contest-source"), kept = other.value;  // the Disagreements view's outlets
+    other.replaceChildren(el("option", { value: "", text: "All outlets" }),
+      ...sources.map((s) => el("option", { value: s, text: s })));
+    if (kept && sources.includes(kept)) other.value = kept;
   } catch (err) {
-    if (err.status === 401) $("token-row").hidden = false;
+    if (err.status === 401) showTokenRow();
   }
+}
+
+// The one token box, shown in the view that needs it.
+function showTokenRow() {
+  const row = $("token-row");
+  if (state.view === "disagreements") $("contest-error").after(row);
+  else $("ask-hint").after(row);
+  row.hidden = false;
 }
 
 // --- asking ------------------------------------------------------------------------------------
@@ -68,7 +84,7 @@ function showError(item, err) {
   const box = item.querySelector(".answer-text");
   box.removeAttribute("aria-busy");
   box.replaceChildren(el("p", { class: "error", text: err.message || String(err) }));
-  if (err.status === 401) { $("token-row").hidden = false; }
+  if (err.status === 401) showTokenRow();
 }
 
 async function ask(question) {
@@ -118,6 +134,131 @@ async function ask(question) {
     $("send").disabled = false;
     item.scrollIntoView({ block: "nearest" });
   }
+}
+
+// --- views: the chat and the Disagreements ---------------------------------------------------
+const VIEWS = {
+  chat: { tab: "tab-chat", panel: "chat", input: "question", skip: "Skip to the question box" },
+  disagreements: { tab: "tab-disagreements", panel: "disagreements-view", input: "contest-q",
+    skip: "Skip to the disagreements search" },
+};
+
+function showView(name, focus) {
+  if (!VIEWS[name]) name = "chat";
+  state.view = name;
+  for (const [key, v] of Object.entries(VIEWS)) {
+    const on = key === name;
+    if (on) $(v.tab).setAttribute("aria-current", "page"); else $(v.tab).removeAttribute("aria-current");
+    $(v.panel).hidden = !on;
+  }
+  $("new-chat").hidden = name !== "chat";
+  const skip = document.querySelector(".skip");
+  skip.textContent = VIEWS[name].skip;
+  skip.href = "#" + VIEWS[name].input;
+  if (!$("token-row").hidden) showTokenRow();
+  const hash = name === "chat" ? "" : "#" + name;
+  if (location.hash !== hash) history.replaceState(null, "", location.pathname + location.search + hash);
+  if (name === "disagreements" && !contests.loaded) loadContests(true);
+  if (focus) $(VIEWS[name].input).focus();
+}
+
+// --- the Disagreements view ------------------------------------------------------------------
+function contestFilters() {
+  const f = {};
+  const q = $("contest-q").value.trim();
+  if (q) f.q = q;
+  if ($("contest-after").value) f.after = $("contest-after").value;
+  if ($("contest-before").value) f.before = $("contest-before").value;
+  if ($("contest-source").value) f.sources = [$("contest-source").value];
+  return f;
+}
+
+// Loads the first page for the filters as they are now (reset) or the next page ("More").
+async function loadContests(reset) {
+  const seq = ++contests.seq;  // a later load wins: answers to earlier ones are dropped
+  if (reset) { contests.params = contestFilters(); contests.offset = 0; }
+  const list = $("contest-list"), more = $("contest-more"), error = $("contest-error");
+  list.setAttribute("aria-busy", "true");
+  more.disabled = true;
+  error.hidden = true;
+  $("contest-status").textContent = reset ? "Loading disagreements…" : "Loading more…";
+  try {
+    const page = await getJSON(contestsUrl(contests.params, CONTESTS_PAGE, contests.offset));
+    if (seq !== contests.seq) return;
+    const cards = page.contests.map((c) => renderContestCard(c, { timeline: toggleTimeline, ask: askAbout }));
+    if (reset) list.replaceChildren();
+    list.append(...cards);
+    contests.offset = page.offset + page.contests.length;
+    contests.total = page.total;
+    contests.loaded = true;
+    const shown = list.children.length;
+    $("contest-empty").hidden = shown > 0;
+    more.hidden = contests.offset >= page.total || page.contests.length === 0;
+    const matching = contests.params.q ? ` matching “${contests.params.q}”` : "";
+    $("contest-status").textContent = page.total === 0 ? "" :
+      `${page.total} disagreement${page.total === 1 ? "" : "s"}${matching}` +
+      (shown < page.total ? `, showing ${shown}` : "");
+    if (!reset && cards.length) cards[0].querySelector(".contest-topic").focus();
+  } catch (err) {
+    if (seq !== contests.seq) return;
+    if (reset) { list.replaceChildren(); more.hidden = true; }
+    $("contest-empty").hidden = true;
+    $("contest-status").textContent = "";
+    error.textContent = err.message || String(err);
+    error.hidden = false;
+    if (err.status === 401) showTokenRow();
+  } finally {
+    if (seq === contests.seq) {
+      list.setAttribute("aria-busy", "false");
+      more.disabled = false;
+    }
+  }
+}
+
+// Articles by ID (for each claim's outlet), from the viewer's cache or the API, a few at a time;
+// one that fails to load is left out.
+async function articlesById(ids) {
+  const missing = [...new Set(ids)].filter((id) => !state.articles.has(id));
+  let next = 0;
+  const worker = async () => {
+    while (next < missing.length) {
+      const id = missing[next++];
+      try { state.articles.set(id, await getJSON("/api/articles/" + encodeURIComponent(id))); }
+      catch (err) { if (err.status === 401) throw err; }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(4, missing.length) }, worker));
+  return new Map(ids.filter((id) => state.articles.has(id)).map((id) => [id, state.articles.get(id)]));
+}
+
+async function toggleTimeline(contest, button, box) {
+  if (button.getAttribute("aria-expanded") === "true") {
+    button.setAttribute("aria-expanded", "false");
+    box.hidden = true;
+    return;
+  }
+  button.setAttribute("aria-expanded", "true");
+  box.hidden = false;
+  if (box.dataset.state === "done" || box.dataset.state === "loading") return;
+  box.dataset.state = "loading";
+  box.replaceChildren(el("p", { class: "hint", text: "Loading the timeline…" }));
+  let articles = new Map();
+  try {
+    articles = await articlesById(contest.sides.flatMap((s) => s.claims.map((c) => c.article_id)));
+  } catch (err) {  // refused: the timeline shows without outlets; the token box asks for the token
+    if (err.status === 401) showTokenRow();
+  }
+  renderTimeline(box, contest, articles);
+  box.dataset.state = "done";
+}
+
+function askAbout(contest) {
+  const question = contestQuestion(contest);
+  showView("chat");
+  const q = $("question");
+  q.value = question;
+  q.focus();
+  ask(question);  // busy with another answer: the question waits in the box
 }
 
 // --- the article panel -------------------------------------------------------------------------
@@ -183,7 +324,27 @@ function start() {
   for (const b of document.querySelectorAll(".example")) {
     b.addEventListener("click", () => { q.value = b.textContent; ask(b.textContent); });
   }
-  document.querySelector(".skip").addEventListener("click", (ev) => { ev.preventDefault(); q.focus(); });
+  document.querySelector(".skip").addEventListener("click", (ev) => {
+    ev.preventDefault();
+    $(VIEWS[state.view].input).focus();
+  });
+  $("tab-chat").addEventListener("click", () => showView("chat", true));
+  $("tab-disagreements").addEventListener("click", () => showView("disagreements", true));
+  window.addEventListener("hashchange", () => showView(location.hash === "#disagreements" ?
+    "disagreements" : "chat"));
+  $("contest-form").addEventListener("submit", (ev) => { ev.preventDefault(); loadContests(true); });
+  for (const id of ["contest-after", "contest-before", "contest-source"]) {
+    $(id).addEventListener("change", () => loadContests(true));
+  }
+  $("contest-q").addEventListener("search", () => {  // the box's own clear button
+    if (!$("contest-q").value) loadContests(true);
+  });
+  $("contest-clear").addEventListener("click", () => {
+    for (const id of ["contest-q", "contest-after", "contest-before", "contest-source"]) $(id).value = "";
+    loadContests(true);
+    $("contest-q").focus();
+  });
+  $("contest-more").addEventListener("click", () => loadContests(false));
   $("panel-close").addEventListener("click", closeArticle);
   document.addEventListener("keydown", (ev) => {
     if (ev.key === "Escape" && !$("panel").hidden) closeArticle();
@@ -203,9 +364,11 @@ function start() {
     setToken($("token").value.trim());
     $("token-row").hidden = true;
     loadSources();
-    q.focus();
+    if (state.view === "disagreements") loadContests(true);
+    $(VIEWS[state.view].input).focus();
   });
 
+  if (location.hash === "#disagreements") showView("disagreements");
   const params = new URLSearchParams(location.search);
   if (params.get("after")) $("after").value = params.get("after");
   if (params.get("before")) $("before").value = params.get("before");
@@ -220,7 +383,7 @@ function start() {
       openArticle(linked, Number.isInteger(s) && Number.isInteger(e) ? { start: s, end: e } : null);
     }
   });
-  q.focus();
+  $(VIEWS[state.view].input).focus();
 }
 
 start();  // module scripts run after the document is parsed

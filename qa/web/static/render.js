@@ -162,3 +162,114 @@ export function renderFinal(item, answer, asked) {
   item.dataset.state = "done";
   item.querySelector(".answer-text").removeAttribute("aria-busy");
 }
+
+// --- the Disagreements view: contests across the corpus ----------------------------------------
+const KIND = { denial: "claim and denial", numbers: "numbers differ", dates: "dates differ",
+  values: "accounts differ" };
+
+function plural(n, word) { return `${n} ${word}${n === 1 ? "" : "s"}`; }
+
+// {"left": 2, "center": 1} -> "2 left, 1 center" (most first).
+export function classesText(classes) {
+  return Object.entries(classes || {}).filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([name, n]) => `${n} ${name}`).join(", ");
+}
+
+function dates(first, last, cls) {
+  if (!first && !last) return el("span", { class: cls, text: "undated" });
+  const a = el("time", { class: "first-date", datetime: first, text: first || "…" });
+  if (!last || last === first) return el("span", { class: cls }, a);
+  return el("span", { class: cls }, a, " – ", el("time", { class: "last-date", datetime: last, text: last }));
+}
+
+// A question for the chat about a contest: its topic, as the claim it disputes or as a subject.
+export function contestQuestion(contest) {
+  let topic = contest.topic.trim().replace(/[\s.?!:;,]+$/, "");
+  if (/^(The|A|An|Several|Some|Many|Most|All|No|Few|Dozens|Hundreds|Thousands)\s/.test(topic)) {
+    topic = topic[0].toLowerCase() + topic.slice(1);
+  }
+  return contest.kind === "denial" ? `Is it true that ${topic}?`
+    : `What do the sources say about ${topic}?`;
+}
+
+// One contest of the list: topic, kind, dates and spread, then each side with its outlets, their
+// classes and its article count; `actions.timeline(contest, button, box)` and `actions.ask(contest)`
+// are the card's two buttons.
+export function renderContestCard(contest, actions) {
+  const topicId = "contest-topic-" + contest.id, boxId = "contest-timeline-" + contest.id;
+  const facts = el("p", { class: "contest-facts" },
+    el("span", { class: `kind kind-${contest.kind}`, "data-kind": contest.kind,
+      text: KIND[contest.kind] || contest.kind }),
+    dates(contest.first_date, contest.last_date, "contest-dates"),
+    el("span", { class: "contest-spread",
+      text: `${plural(contest.articles, "article")} · ${plural(contest.outlets, "outlet")}` }),
+    typeof contest.similarity === "number" ?
+      el("span", { class: "similarity", text: `match ${Math.round(contest.similarity * 100)}%` }) : null);
+  const sides = el("ul", { class: "sides" }, ...contest.sides.map((side, i) => {
+    const classes = classesText(side.classes);
+    return el("li", { class: `side side-${i % 4}` },
+      el("h4", { class: "side-position", text: side.position }),
+      el("p", { class: "side-outlets" },
+        el("span", { class: "outlet-names", text: side.outlets.length ? side.outlets.join(", ") : "outlet unknown" }),
+        classes ? el("span", { class: "side-classes", text: ` (${classes})` }) : null),
+      el("p", { class: "side-articles" },
+        el("span", { class: "side-count", text: plural(side.articles.length, "article") }),
+        side.first_date ? " · " : null,
+        side.first_date ? dates(side.first_date, side.last_date, "side-dates") : null));
+  }));
+  const claims = contest.sides.reduce((n, s) => n + s.claims.length, 0);
+  const box = el("div", { class: "contest-timeline", id: boxId, hidden: true });
+  const toggle = el("button", { type: "button", class: "quiet timeline-toggle", "aria-expanded": "false",
+    "aria-controls": boxId, "aria-describedby": topicId, text: `Timeline (${plural(claims, "statement")})`,
+    onclick: () => actions.timeline(contest, toggle, box) });
+  const ask = el("button", { type: "button", class: "quiet ask-about", "aria-describedby": topicId,
+    text: "Ask about this", onclick: () => actions.ask(contest) });
+  return el("li", { class: "contest-card", "data-id": contest.id, "data-kind": contest.kind },
+    el("h3", { class: "contest-topic", id: topicId, tabindex: "-1", text: contest.topic }),
+    facts, sides, el("div", { class: "contest-actions" }, toggle, ask), box);
+}
+
+// Every side's claims, oldest first, undated last (a stable sort keeps each side's order).
+export function mergedClaims(contest) {
+  const all = [];
+  contest.sides.forEach((side, i) => {
+    for (const c of side.claims) all.push({ ...c, sideIndex: i, position: side.position });
+  });
+  return all.sort((a, b) => (a.date ? 0 : 1) - (b.date ? 0 : 1) || (a.date || "").localeCompare(b.date || ""));
+}
+
+function timelineEvent(c, article) {
+  const span = { start: c.start, end: c.end, quote: c.quote };
+  const meta = { source: article ? article.source : null, date: article ? article.date : null,
+    title: article ? article.title : null };
+  const affiliation = c.affiliation && c.affiliation !== c.speaker ?
+    el("span", { class: "affiliation", text: ` (${c.affiliation})` }) : null;
+  const item = el("li", { class: `event event-side-${c.sideIndex % 4}`, "data-article": c.article_id },
+    el("time", { class: "event-date", datetime: c.date || null, text: c.date || "undated" }),
+    el("p", { class: "event-who" }, el("strong", { class: "speaker", text: c.speaker }), affiliation,
+      " ", el("span", { class: `stance stance-${c.stance}`, text: STANCE[c.stance] || c.stance }),
+      " ", el("span", { class: "event-side", text: c.position })),
+    el("button", { type: "button", class: "claim-quote", "data-article": c.article_id,
+      title: "Open the article at this quote",
+      onclick: (ev) => openArticle(c.article_id, span, ev.currentTarget) }, el("q", { text: c.quote })),
+    el("p", { class: "event-source" },
+      meta.source ? el("span", { class: "event-outlet", text: meta.source }) : null,
+      meta.source ? " · " : null,
+      articleChip(c.article_id, meta, span, c.article_id, false)));
+  // The whole claim opens its article; its buttons do so themselves (and by keyboard).
+  item.addEventListener("click", (ev) => {
+    if (ev.target.closest("button, a")) return;
+    if (String(window.getSelection() || "")) return;  // selecting text is not opening
+    item.querySelector(".claim-quote").click();
+  });
+  return item;
+}
+
+// The contest as one timeline; `articles` maps article IDs to their article (for the outlet).
+export function renderTimeline(box, contest, articles) {
+  const claims = mergedClaims(contest);
+  box.replaceChildren(
+    el("ol", { class: "timeline", "aria-label": "Statements by date" },
+      ...claims.map((c) => timelineEvent(c, articles.get(c.article_id)))));
+}
