@@ -12,7 +12,7 @@ from .contract import ListedContestOut
 from .corpus import read_paths
 from .domain import Answer, Article, ArticleRecord, Filters, IngestSummary, Skipped
 from .errors import BadRequest, NotFound
-from .index import NewsIndex
+from .index import NewsIndex, date_int
 
 Turn = dict  # {"role": "user"|"assistant", "content": str}
 
@@ -69,10 +69,9 @@ class QAService:
         text = " ".join((q or "").split())[: self.settings.answer.max_question_chars]
         if text:  # a blank search is no search
             vector = self.index.embedder.embed([text])[0]
-        day = lambda d: int(d.replace("-", "")) if d else 0  # noqa: E731
         rows, total = self.index.contest_listing().page(
             vector=vector, min_similarity=self.settings.disagreements.search_min_similarity,
-            after=day(filters.after), before=day(filters.before), sources=filters.sources,
+            after=date_int(filters.after), before=date_int(filters.before), sources=filters.sources,
             article_ids=filters.article_ids, limit=limit, offset=offset)
         out = []
         for _, payload, sim in rows:

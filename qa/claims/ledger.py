@@ -20,6 +20,7 @@ from ..config import DisagreementSettings
 from ..contract import ClaimOut, ListedContestOut, ListedSideOut
 from ..domain import ArticleRecord, Contest
 from ..index.contest_table import ContestRow, ContestTable
+from ..index.layout import date_int
 from . import ContestFinder
 from .groups import Found
 
@@ -86,13 +87,12 @@ def row(found: Found, records: dict[str, ArticleRecord], field: str) -> ContestR
     weakest = min(len(set(s.outlets)) + sum(1 for a in s.articles if not records.get(a)
                                                 or not records[a].article.source)
                   for s in out.sides)
-    day = lambda d: int(d.replace("-", "")) if d else 0  # noqa: E731
     claims = tuple(sorted(claim_key(c.article_id, c.start, c.end)
                           for s in found.contest.sides for c in s.claims))
     return ContestRow(id=out.id, payload=out.model_dump_json(), vector=found.topic_vec,
                       articles=tuple(sorted({k.rsplit("@", 1)[0] for k in claims})),
                       outlets=tuple(sorted({o for s in out.sides for o in s.outlets})),
-                      first=day(out.first_date), last=day(out.last_date),
+                      first=date_int(out.first_date), last=date_int(out.last_date),
                       # The weaker side's outlets first: a point only one outlet disputes ranks
                       # below one both sides of which were widely carried.
                       rank=weakest + out.outlets / 100, kind=out.kind, claims=claims)

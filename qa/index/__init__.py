@@ -19,12 +19,12 @@ from .contest_table import ContestListing
 from .connection import store_errors
 from .listing import ArticleListing
 from .sparse import SparseCache, SparseIndex
-from .layout import collection_name, where_clause
+from .layout import collection_name, date_int, where_clause
 from .store import Annotator, ChromaStore, ContestHook, Progress
 
 __all__ = [
     "NewsIndex", "ArticleRecord", "Chunker", "SparseIndex", "collection_name", "count_tokens",
-    "where_clause",
+    "date_int", "where_clause",
 ]
 
 

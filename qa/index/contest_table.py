@@ -228,9 +228,6 @@ class ContestListing:
                 if k.startswith("a:") and v:
                     self.by_article.setdefault(k[2:], []).append(n)
 
-    def __len__(self) -> int:
-        return len(self.ids)
-
     def page(self, *, vector=None, min_similarity: float = 0.0, after: int = 0, before: int = 0,
              sources: Sequence[str] = (), article_ids: Sequence[str] = (), limit: int = 20,
              offset: int = 0) -> tuple[list[tuple[str, str, float | None]], int]:

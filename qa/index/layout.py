@@ -106,8 +106,9 @@ def article_record(aid: str, meta: dict, text: str) -> ArticleRecord:
                          sentences=sentence_table.decode(meta.get(SENTENCES_KEY), len(text)))
 
 
-def date_int(value: str) -> int:
-    return int(value.replace("-", ""))
+def date_int(value: str | None) -> int:
+    """YYYY-MM-DD as YYYYMMDD (0 for no date), how the store filters and ranks by date."""
+    return int(value.replace("-", "")) if value else 0
 
 
 def where_clause(filters: Filters | None) -> dict | None:
