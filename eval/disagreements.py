@@ -19,10 +19,13 @@ from collections.abc import Callable, Iterable, Mapping
 from html import escape
 from pathlib import Path
 
+from typing import Annotated
+
 import yaml
+from pydantic import BeforeValidator, Field, ValidationError, ValidationInfo, field_validator
 
 from .contests import contest_match
-from .suite import Suite
+from .suite import FileModel, Suite, located_problems
 
 #: A page of the list: (limit, offset) -> (contests as JSON, total).
 ListPage = Callable[[int, int], tuple[list[dict], int]]
@@ -117,17 +120,52 @@ def review_text(contests: Iterable[dict], corpus_name: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _quoted_id(value):
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("must be a contest ID in quotes ('0123abcd...')")
+    return value.strip()
+
+
+def _yes_no(value):
+    if not isinstance(value, bool):
+        raise ValueError(f"must be true or false, not {value!r}")
+    return value
+
+
+YesNo = Annotated[bool, BeforeValidator(_yes_no)]
+
+
+class LabelIn(FileModel):
+    """One hand-checked contest; ``topic`` and ``kind`` are copied from the list to read by."""
+
+    id: Annotated[str, BeforeValidator(_quoted_id)]
+    topic: str = ""
+    kind: str = ""
+    real: YesNo
+    sides_right: YesNo | None = Field(None, validate_default=True)
+    note: Annotated[str, BeforeValidator(lambda v: "" if v is None else v)] = ""
+
+    @field_validator("sides_right")
+    @classmethod
+    def _said_for_real_ones(cls, v: bool | None, info: ValidationInfo) -> bool | None:
+        if v is None and info.data.get("real"):
+            raise ValueError("a real contest needs sides_right: true|false")
+        return v
+
+
+class LabelsIn(FileModel):
+    labels: list[LabelIn] = []
+
+
 def load_labels(path: Path) -> list[dict]:
-    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    labels = doc.get("labels") or []
-    for i, lab in enumerate(labels):
-        if not isinstance(lab, dict) or not isinstance(lab.get("id"), str):
-            raise ValueError(f"{path}: labels[{i}] needs an id, quoted ('0123abcd...')")
-        if not isinstance(lab.get("real"), bool):
-            raise ValueError(f"{path}: labels[{i}] ({lab['id']}) needs real: true|false")
-        if lab["real"] and not isinstance(lab.get("sides_right"), bool):
-            raise ValueError(f"{path}: labels[{i}] ({lab['id']}) needs sides_right: true|false")
-    return labels
+    """The verdicts of a labels file; a mistake is a ``ValueError`` naming every one."""
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return [lab.model_dump() for lab in LabelsIn.model_validate(doc).labels]
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path}: not valid YAML: {exc}") from None
+    except ValidationError as exc:
+        raise ValueError(f"{path}: " + "; ".join(located_problems(exc, doc, LabelsIn))) from None
 
 
 def precision(labels: list[dict], contests: list[dict]) -> dict:

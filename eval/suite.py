@@ -32,36 +32,33 @@ A fact case may also give ``all_answers`` (every one must be present) and ``wron
 several phrasings ask about; without one, the ID less a trailing "-N"). Fitting and reporting
 split a suite in two halves by the part of the group before "/" (``Case.split``).
 
-Every mistake is reported with where it is (``cases[3] (id 'x').sides[0]: ...``), all at once.
+The file's shape is a set of pydantic models (``SuiteIn``, one model per case kind, chosen by
+``kind``); they check a suite and build the frozen values the eval runs on (``Suite``, ``Case``,
+``Side``). Every mistake is reported with where it is (``cases[3] (id 'x').sides[0].speakers:
+...``), all at once, an unknown key with the closest known one.
 """
 
 from __future__ import annotations
 
 import difflib
-import json
 import re
 import zlib
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, ClassVar, Literal, Union, get_args
 
 import yaml
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
+                      ValidationInfo, create_model, field_validator, model_validator)
 
+from qa.contract import FiltersIn
 from qa.domain import ARTICLE_ID_RE
+
+from .metrics import METRICS, Metric
 
 ROOT = Path(__file__).resolve().parent.parent
 KINDS = ("fact", "contested", "abstain")
-
-_SUITE_KEYS = {"name", "description", "corpus", "thresholds", "cases"}
-_CORPUS_KEYS = {"paths", "jsonl", "ids"}
-_CASE_KEYS = {
-    "fact": {"id", "kind", "question", "answers", "all_answers", "wrong_answers", "must_cite",
-             "filters", "note", "group"},
-    "contested": {"id", "kind", "question", "sides", "filters", "note", "group"},
-    "abstain": {"id", "kind", "question", "filters", "note", "group"},
-}
-_SIDE_KEYS = {"name", "articles", "speakers", "says"}
-_FILTER_KEYS = {"after", "before", "sources", "article_ids"}
 
 
 class SuiteError(ValueError):
@@ -170,6 +167,217 @@ def resolve(path: str | Path, base: Path = ROOT) -> Path:
     return p if p.is_absolute() else (base / p).resolve()
 
 
+# --- the file's shape, as pydantic models: they check a suite and build the values above -----
+def _strings(value) -> tuple[str, ...]:
+    """One string or a list of non-empty strings; a YAML number or date is named as such."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)):
+        raise ValueError("must be a list of non-empty strings")
+    bad = [f"[{i}] {v!r}" + (" (a YAML number or date: quote it)"
+                            if isinstance(v, (int, float, date)) else "")
+           for i, v in enumerate(value) if not (isinstance(v, str) and v.strip())]
+    if bad:
+        raise ValueError(f"must be a list of non-empty strings; not: {', '.join(bad)}")
+    return tuple(v.strip() for v in value)
+
+
+def _text(value) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("must be a non-empty string")
+    return " ".join(value.split())
+
+
+def _case_id(value) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or not str(value).strip():
+        raise ValueError("must be a non-empty string")
+    return str(value).strip()
+
+
+def _or_empty(value):
+    return "" if value is None else value
+
+
+Strings = Annotated[tuple[str, ...], BeforeValidator(_strings)]
+Text = Annotated[str, BeforeValidator(_text)]
+
+
+class FileModel(BaseModel):
+    """A mapping of a file the eval reads (a suite, a labels file): unknown keys are mistakes
+    (named with the closest key); ``located_problems`` turns its validation errors into lines."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    key_noun: ClassVar[str] = "key"
+
+
+class SideIn(FileModel):
+    name: Annotated[str, BeforeValidator(_or_empty)] = ""
+    articles: Strings = ()
+    speakers: Strings = Field((), validate_default=True)
+    says: Strings = ()
+
+    @field_validator("speakers")
+    @classmethod
+    def _someone(cls, v: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        if not v and not info.data.get("articles"):
+            raise ValueError("give the 'articles' or 'speakers' that make this side")
+        return v
+
+    def to_side(self, j: int) -> Side:
+        return Side(self.name or f"side {j + 1}", self.articles, self.speakers, self.says)
+
+
+def _filters(value):
+    """YAML reads an unquoted date as a date; the API's filters take it as text."""
+    if isinstance(value, dict):
+        return {k: v.isoformat() if isinstance(v, date) else v for k, v in value.items()}
+    return value
+
+
+class _CaseIn(FileModel):
+    id: Annotated[str, BeforeValidator(_case_id)]
+    question: Text
+    filters: Annotated[FiltersIn | None, BeforeValidator(_filters)] = None
+    note: Annotated[str, BeforeValidator(_or_empty)] = ""
+    group: Annotated[str, BeforeValidator(_or_empty)] = ""
+
+    @field_validator("group")
+    @classmethod
+    def _group(cls, v: str) -> str:
+        return v.strip()
+
+    def to_case(self, **kind_fields) -> Case:
+        filters = self.filters.model_dump(exclude_none=True) if self.filters else {}
+        return Case(id=self.id, kind=self.kind, question=self.question, filters=filters,
+                    note=self.note, group=self.group, **kind_fields)
+
+
+class FactIn(_CaseIn):
+    kind: Literal["fact"]
+    answers: Strings = ()
+    all_answers: Strings = Field((), validate_default=True)
+    wrong_answers: Strings = ()
+    must_cite: Strings = ()
+
+    @field_validator("all_answers")
+    @classmethod
+    def _some_answer(cls, v: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        if not v and not info.data.get("answers"):
+            raise ValueError("a fact case needs 'answers' (any of) or 'all_answers'")
+        return v
+
+    def case(self) -> Case:
+        return self.to_case(answers=self.answers, all_answers=self.all_answers,
+                            wrong_answers=self.wrong_answers, must_cite=self.must_cite)
+
+
+def _two_sides(value):
+    if not isinstance(value, list) or len(value) < 2:
+        raise ValueError("a contested case needs at least two sides")
+    return value
+
+
+class ContestedIn(_CaseIn):
+    kind: Literal["contested"]
+    sides: Annotated[list[SideIn], BeforeValidator(_two_sides)]
+
+    def case(self) -> Case:
+        return self.to_case(sides=tuple(s.to_side(j) for j, s in enumerate(self.sides)))
+
+
+class AbstainIn(_CaseIn):
+    kind: Literal["abstain"]
+
+    def case(self) -> Case:
+        return self.to_case()
+
+
+CaseIn = Annotated[Union[FactIn, ContestedIn, AbstainIn], Field(discriminator="kind")]
+_CASE_MODELS = {"fact": FactIn, "contested": ContestedIn, "abstain": AbstainIn}
+
+
+class CorpusIn(FileModel):
+    paths: Strings = ()
+    jsonl: str | None = None
+    ids: Strings = ()
+
+    @field_validator("paths")
+    @classmethod
+    def _paths_exist(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        missing = [f"{p!r} does not exist (looked at {resolve(p)})" for p in v
+                   if not resolve(p).exists()]
+        if missing:
+            raise ValueError("; ".join(missing))
+        return v
+
+    @field_validator("jsonl")
+    @classmethod
+    def _jsonl_is_file(cls, v: str | None) -> str | None:
+        if v is not None and not resolve(v).is_file():
+            raise ValueError(f"{v!r} is not a file (looked at {resolve(v)})")
+        return v
+
+    @field_validator("ids")
+    @classmethod
+    def _valid_ids(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [f"[{i}] {aid!r}" for i, aid in enumerate(v) if not ARTICLE_ID_RE.match(aid)]
+        if bad:
+            raise ValueError(f"not valid article IDs: {', '.join(bad)}")
+        if len(set(v)) != len(v):
+            raise ValueError("an ID is listed twice")
+        return v
+
+    @model_validator(mode="after")
+    def _some_source(self) -> "CorpusIn":
+        if not self.paths and not self.jsonl:
+            raise ValueError("give 'paths' (files or folders) or 'jsonl' (with 'ids')")
+        if self.ids and not self.jsonl:
+            raise ValueError("'ids' is only meaningful with 'jsonl'")
+        return self
+
+    def spec(self) -> CorpusSpec:
+        return CorpusSpec(paths=tuple(resolve(p) for p in self.paths),
+                          jsonl=resolve(self.jsonl) if self.jsonl else None, ids=self.ids)
+
+
+def _bound(metric: Metric):
+    def check(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"must be a number, not {value!r}")
+        if metric.unit == "rate" and not 0 <= value <= 1:
+            raise ValueError(f"a rate must lie in [0, 1], not {value}")
+        if value < 0:
+            raise ValueError("must not be negative")
+        return float(value)
+    return Annotated[float | None, BeforeValidator(check)]
+
+
+class _Thresholds(FileModel):
+    key_noun: ClassVar[str] = "metric"
+
+
+#: ``thresholds``: a bound for any metric of ``eval/metrics.py`` (a minimum, or a maximum for
+#: "lower is better" metrics such as ``false_contest_rate``).
+ThresholdsIn = create_model("ThresholdsIn", __base__=_Thresholds,
+                            **{name: (_bound(m), None) for name, m in METRICS.items()})
+
+
+class SuiteIn(FileModel):
+    name: Text
+    description: Annotated[str, BeforeValidator(_or_empty)] = ""
+    corpus: CorpusIn
+    thresholds: Annotated[ThresholdsIn, BeforeValidator(lambda v: {} if v is None else v)] = \
+        Field(default_factory=ThresholdsIn)
+    cases: Annotated[list[CaseIn], Field(min_length=1)]
+
+    def suite(self, path: Path) -> Suite:
+        return Suite(name=self.name, path=path, corpus=self.corpus.spec(),
+                     thresholds=self.thresholds.model_dump(exclude_none=True),
+                     cases=tuple(c.case() for c in self.cases), description=self.description.strip())
+
+
 def load_suite(path: str | Path) -> Suite:
     """Reads and checks a suite file; raises ``SuiteError`` listing every problem."""
     path = Path(path)
@@ -180,177 +388,93 @@ def load_suite(path: str | Path) -> Suite:
         raise SuiteError(where, ["no such file"]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SuiteError(where, [f"cannot read it: {exc}"]) from None
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: an unquoted date such as 2021-02-30
         raise SuiteError(where, [f"not valid YAML: {exc}"]) from None
     return parse_suite(raw, path)
 
 
 def parse_suite(raw, path: Path) -> Suite:
     """Checks an already-parsed suite document (see the module docstring for the shape)."""
-    from .metrics import METRICS
-
-    problems: list[str] = []
     if not isinstance(raw, dict):
         raise SuiteError(str(path), ["the file must be a mapping with 'name', 'corpus', 'cases'"])
-    _unknown(raw, _SUITE_KEYS, "", problems)
-    name = raw.get("name")
-    if not isinstance(name, str) or not name.strip():
-        problems.append("'name' must be a non-empty string")
-        name = path.stem
-    corpus = _corpus(raw.get("corpus"), problems)
-    thresholds: dict[str, float] = {}
-    th = raw.get("thresholds") or {}
-    if not isinstance(th, dict):
-        problems.append("'thresholds' must be a mapping of metric name to bound")
-        th = {}
-    for key, value in th.items():
-        metric = METRICS.get(key)
-        if metric is None:
-            problems.append(f"thresholds: unknown metric {key!r}{_hint(key, METRICS)}")
-        elif isinstance(value, bool) or not isinstance(value, (int, float)):
-            problems.append(f"thresholds.{key}: must be a number, not {value!r}")
-        elif metric.unit == "rate" and not 0 <= value <= 1:
-            problems.append(f"thresholds.{key}: a rate must lie in [0, 1], not {value}")
-        elif value < 0:
-            problems.append(f"thresholds.{key}: must not be negative")
-        else:
-            thresholds[key] = float(value)
-    cases_raw = raw.get("cases")
-    cases: list[Case] = []
-    if not isinstance(cases_raw, list) or not cases_raw:
-        problems.append("'cases' must be a non-empty list")
-        cases_raw = []
-    seen: set[str] = set()
-    for i, c in enumerate(cases_raw):
-        case = _case(c, i, problems)
-        if case is None:
-            continue
-        if case.id in seen:
-            problems.append(f"cases[{i}]: duplicate id {case.id!r}")
-        seen.add(case.id)
-        cases.append(case)
+    problems = _duplicate_ids(raw.get("cases"))
+    try:
+        model = SuiteIn.model_validate(raw)
+    except ValidationError as exc:
+        raise SuiteError(str(path), located_problems(exc, raw, SuiteIn) + problems) from None
     if problems:
         raise SuiteError(str(path), problems)
-    return Suite(name=name.strip(), path=path, corpus=corpus, thresholds=thresholds,
-                 cases=tuple(cases), description=str(raw.get("description") or "").strip())
+    return model.suite(path)
 
 
-def _unknown(d: dict, allowed: set[str], where: str, problems: list[str]) -> None:
-    for key in d:
-        if key not in allowed:
-            problems.append(f"{where}unknown key {key!r}{_hint(str(key), allowed)}")
+def _duplicate_ids(cases) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for i, c in enumerate(cases if isinstance(cases, list) else ()):
+        cid = c.get("id") if isinstance(c, dict) else None
+        if isinstance(cid, (str, int)) and str(cid).strip():
+            if str(cid).strip() in seen:
+                out.append(f"cases[{i}]: duplicate id {str(cid).strip()!r}")
+            seen.add(str(cid).strip())
+    return out
 
 
-def _hint(key: str, allowed) -> str:
-    close = difflib.get_close_matches(key, list(allowed), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+def located_problems(exc: ValidationError, raw, root: type[BaseModel]) -> list[str]:
+    """``exc`` (from validating ``raw`` as ``root``) as its author reads it: one line a
+    mistake, where (``cases[3] (id 'x').sides[0]``), then what is wrong."""
+    return [_problem(err, raw, root) for err in exc.errors()]
 
 
-def _corpus(raw, problems: list[str]) -> CorpusSpec:
-    if not isinstance(raw, dict):
-        problems.append("'corpus' must be a mapping with 'paths', or 'jsonl' and 'ids'")
-        return CorpusSpec()
-    _unknown(raw, _CORPUS_KEYS, "corpus: ", problems)
-    paths = _strings(raw.get("paths"), "corpus.paths", problems)
-    jsonl = raw.get("jsonl")
-    ids = _strings(raw.get("ids"), "corpus.ids", problems)
-    if jsonl is not None and not isinstance(jsonl, str):
-        problems.append("corpus.jsonl: must be a path")
-        jsonl = None
-    if not paths and not jsonl:
-        problems.append("corpus: give 'paths' (files or folders) or 'jsonl' (with 'ids')")
-    if ids and not jsonl:
-        problems.append("corpus.ids: only meaningful with 'jsonl'")
-    for i, aid in enumerate(ids):
-        if not ARTICLE_ID_RE.match(aid):
-            problems.append(f"corpus.ids[{i}]: {aid!r} is not a valid article ID")
-    if len(set(ids)) != len(ids):
-        problems.append("corpus.ids: an ID is listed twice")
-    resolved = tuple(resolve(p) for p in paths)
-    for p, shown in zip(resolved, paths):
-        if not p.exists():
-            problems.append(f"corpus.paths: {shown!r} does not exist (looked at {p})")
-    jpath = resolve(jsonl) if jsonl else None
-    if jpath is not None and not jpath.is_file():
-        problems.append(f"corpus.jsonl: {jsonl!r} is not a file (looked at {jpath})")
-    return CorpusSpec(paths=resolved, jsonl=jpath, ids=tuple(ids))
+def _problem(err: dict, raw, root: type[BaseModel]) -> str:
+    loc = err["loc"]
+    if err["type"] == "extra_forbidden":
+        where, model = _locate(loc[:-1], raw, root)
+        key, allowed = str(loc[-1]), list(model.model_fields) if model else []
+        close = difflib.get_close_matches(key, allowed, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        noun = getattr(model, "key_noun", "key")
+        return f"{where + ': ' if where else ''}unknown {noun} {key!r}{hint}"
+    where, _ = _locate(loc, raw, root)
+    if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        given = f", not {err['ctx']['tag']!r}" if err["type"] == "union_tag_invalid" else ""
+        return f"{where}.kind: must be one of {', '.join(KINDS)}{given}"
+    if err["type"] == "missing":
+        head, _, name = where.rpartition(".")
+        return f"{head + ': ' if head else ''}{name!r} is missing"
+    if err["type"] in ("model_type", "model_attributes_type", "dict_type"):
+        return f"{where or 'the file'}: must be a mapping"
+    msg = err["msg"].removeprefix("Value error, ")
+    return f"{where}: {msg}" if where else msg
 
 
-def _strings(value, where: str, problems: list[str]) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list):
-        problems.append(f"{where}: must be a list of non-empty strings")
-        return []
-    bad = [f"[{i}] {v!r}" + (" (a YAML number or date: quote it)"
-                            if isinstance(v, (int, float)) or hasattr(v, "isoformat") else "")
-           for i, v in enumerate(value) if not (isinstance(v, str) and v.strip())]
-    if bad:
-        problems.append(f"{where}: must be a list of non-empty strings; not: {', '.join(bad)}")
-        return []
-    return [v.strip() for v in value]
+def _locate(loc: tuple, raw, root: type[BaseModel]) -> tuple[str, type[BaseModel] | None]:
+    """``loc`` written as a path (list items shown with their IDs), and the model found there."""
+    where, model, node = "", root, raw
+    for part in loc:
+        if isinstance(part, int):
+            where += f"[{part}]"
+            node = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
+            cid = node.get("id") if isinstance(node, dict) else None
+            if isinstance(cid, (str, int)) and str(cid).strip():
+                where += f" (id {str(cid).strip()!r})"
+        elif model is CaseIn:
+            model = _CASE_MODELS.get(part)  # the kind pydantic chose the case's model by
+        else:
+            where += f".{part}" if where else part
+            fld = model.model_fields.get(part) if model else None
+            model = _model_in(fld.annotation) if fld else None
+            node = node.get(part) if isinstance(node, dict) else None
+    return where, model
 
 
-def _case(c, i: int, problems: list[str]) -> Case | None:
-    where = f"cases[{i}]"
-    if not isinstance(c, dict):
-        problems.append(f"{where}: must be a mapping")
-        return None
-    cid = c.get("id")
-    if not isinstance(cid, (str, int)) or not str(cid).strip():
-        problems.append(f"{where}: 'id' is missing")
-        cid = f"#{i}"
-    cid = str(cid).strip()
-    where = f"{where} (id {cid!r})"
-    kind = c.get("kind")
-    if kind not in KINDS:
-        problems.append(f"{where}: 'kind' must be one of {', '.join(KINDS)}, not {kind!r}")
-        return None
-    _unknown(c, _CASE_KEYS[kind], f"{where}: ", problems)
-    question = c.get("question")
-    if not isinstance(question, str) or not question.strip():
-        problems.append(f"{where}: 'question' must be a non-empty string")
-        question = ""
-    lists = {k: _strings(c.get(k), f"{where}.{k}", problems)
-             for k in ("answers", "all_answers", "wrong_answers", "must_cite")}
-    if kind == "fact" and not (lists["answers"] or lists["all_answers"]):
-        problems.append(f"{where}: a fact case needs 'answers' (any of) or 'all_answers'")
-    sides: list[Side] = []
-    if kind == "contested":
-        raw_sides = c.get("sides")
-        if not isinstance(raw_sides, list) or len(raw_sides) < 2:
-            problems.append(f"{where}: a contested case needs 'sides', a list of at least two")
-            raw_sides = []
-        for j, s in enumerate(raw_sides):
-            sw = f"{where}.sides[{j}]"
-            if not isinstance(s, dict):
-                problems.append(f"{sw}: must be a mapping with 'name', 'articles', 'speakers'")
-                continue
-            _unknown(s, _SIDE_KEYS, f"{sw}: ", problems)
-            arts = _strings(s.get("articles"), f"{sw}.articles", problems)
-            speakers = _strings(s.get("speakers"), f"{sw}.speakers", problems)
-            says = _strings(s.get("says"), f"{sw}.says", problems)
-            if not arts and not speakers:
-                problems.append(f"{sw}: give the 'articles' or 'speakers' that make this side")
-            sides.append(Side(str(s.get("name") or f"side {j + 1}"), tuple(arts),
-                              tuple(speakers), tuple(says)))
-    filters = c.get("filters") or {}
-    if not isinstance(filters, dict):
-        problems.append(f"{where}.filters: must be a mapping")
-        filters = {}
-    _unknown(filters, _FILTER_KEYS, f"{where}.filters: ", problems)
-    note = c.get("note") or ""
-    group = c.get("group") or ""
-    if not isinstance(group, str):
-        problems.append(f"{where}.group: must be a string such as 'event/point'")
-        group = ""
-    return Case(id=cid, kind=kind, question=" ".join(str(question).split()),
-                answers=tuple(lists["answers"]), all_answers=tuple(lists["all_answers"]),
-                wrong_answers=tuple(lists["wrong_answers"]), must_cite=tuple(lists["must_cite"]),
-                sides=tuple(sides), filters=json.loads(json.dumps(filters, default=str)),
-                note=str(note), group=group.strip())
+def _model_in(annotation):
+    if annotation is CaseIn or (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def check_against_corpus(suite: Suite, corpus_ids: set[str]) -> None:

@@ -60,6 +60,12 @@ def test_precision_from_labels_and_the_report(contests, tmp_path):
     html = dis.to_html({"precision": p, "recall": [], "store": "seeds", "listed": len(contests)})
     assert "1/3 = 0.333" in html and "one side is mixed" in html
     bad = tmp_path / "bad.yaml"
-    bad.write_text("labels:\n  - {id: 'x', real: maybe}\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="real"):
+    bad.write_text("labels:\n  - {id: 'x', real: maybe}\n  - {id: 1234, real: true, colour: red}\n",
+                   encoding="utf-8")
+    with pytest.raises(ValueError) as exc:
         dis.load_labels(bad)
+    assert str(exc.value) == (
+        f"{bad}: labels[0] (id 'x').real: must be true or false, not 'maybe'; "
+        "labels[1] (id '1234').id: must be a contest ID in quotes ('0123abcd...'); "
+        "labels[1] (id '1234').sides_right: a real contest needs sides_right: true|false; "
+        "labels[1] (id '1234'): unknown key 'colour'")

@@ -67,7 +67,7 @@ def test_a_broken_suite_exits_2_and_says_why(tmp_path, capsys):
     p.write_text("name: x\ncorpus: {paths: [data]}\ncases:\n  - {id: a, kind: fact}\n")
     assert main(["run", str(p)]) == 2
     err = capsys.readouterr().err
-    assert "cases[0] (id 'a'): 'question' must be a non-empty string" in err
+    assert "cases[0] (id 'a'): 'question' is missing" in err and "a fact case needs 'answers'" in err
 
 
 def test_a_baseline_that_is_not_a_report_exits_2(tmp_path, capsys):

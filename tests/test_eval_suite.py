@@ -70,10 +70,10 @@ def test_every_problem_is_reported_at_once(tmp_path):
     probs = problems_of(tmp_path, text)
     assert len(probs) == 4, probs
     joined = "\n".join(probs)
-    assert "'kind' must be one of fact, contested, abstain, not 'abstention'" in joined
+    assert "cases[2] (id 'pop').kind: must be one of fact, contested, abstain, not 'abstention'" in joined
     assert "thresholds.false_contest_rate: a rate must lie in [0, 1]" in joined
     assert "unknown metric 'citation_valid' (did you mean 'citation_validity'?)" in joined
-    assert "cases[1] (id 'taken'): 'question' must be a non-empty string" in joined
+    assert "cases[1] (id 'taken').question: must be a non-empty string" in joined
 
 
 def test_an_unquoted_yaml_number_in_answers_is_explained(tmp_path):
@@ -86,7 +86,21 @@ def test_duplicate_ids_and_one_sided_contests_are_refused(tmp_path):
         "      - {name: resistance, articles: [003_b50cd088e71c6203], speakers: [NRF]}\n", "")
     probs = problems_of(tmp_path, text)
     assert "cases[2]: duplicate id 'talks'" in probs
-    assert any("needs 'sides', a list of at least two" in p for p in probs)
+    assert "cases[1] (id 'taken').sides: a contested case needs at least two sides" in probs
+
+
+def test_mistakes_deep_in_a_case_are_located_and_explained(tmp_path):
+    text = GOOD.replace("{name: Taliban, speakers: [Zabihullah Mujahid]}", "{name: Taliban, says: [x]}")
+    text = text.replace('filters: {after: "2021-01-01"}', "filters: {after: \"2021-02-30\", outlets: [RT]}")
+    text = text.replace("  - id: talks\n    kind: fact\n", "  - id: talks\n")
+    text += "  - just words\n"
+    probs = problems_of(tmp_path, text)
+    assert probs == [
+        "cases[0] (id 'talks').kind: must be one of fact, contested, abstain",
+        "cases[1] (id 'taken').sides[0].speakers: give the 'articles' or 'speakers' that make this side",
+        "cases[2] (id 'pop').filters.after: must be a date YYYY-MM-DD",
+        "cases[2] (id 'pop').filters: unknown key 'outlets'",
+        "cases[3]: must be a mapping"], probs
 
 
 def test_a_missing_corpus_path_says_where_it_looked(tmp_path):
@@ -96,6 +110,8 @@ def test_a_missing_corpus_path_says_where_it_looked(tmp_path):
 
 def test_a_file_that_is_not_yaml_or_not_there_is_a_suite_error(tmp_path):
     assert "not valid YAML" in problems_of(tmp_path, "cases: [\n")[0]
+    assert problems_of(tmp_path, "name: x\nwhen: 2021-02-30\n") == [
+        "not valid YAML: day is out of range for month"]
     with pytest.raises(SuiteError, match="no such file"):
         load_suite(tmp_path / "absent.yaml")
     assert problems_of(tmp_path, "- just a list\n") == [
