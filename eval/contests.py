@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from itertools import permutations
 
+from qa.claims import unhedged as claims_unhedged
 from qa.domain import Article
 
 from .judge import contains_answer, hedged, normalise, sentences, supports
@@ -118,13 +119,7 @@ def unhedged(answer: Mapping) -> list[str]:
         return []
     text = answer.get("answer", "")
     claims = claims_of(answer)
-    claims_unhedged = None
     if claims and all(c.get("content") for c in claims):
-        try:
-            from qa.claims import unhedged as claims_unhedged
-        except ImportError:
-            claims_unhedged = None
-    if claims_unhedged is not None:
         found = claims_unhedged(text, list(contests_from_json(answer.get("contested", []))))
         return [f if isinstance(f, str) else getattr(f, "text", str(f)) for f in found]
     quotes = [c.get("quote", "") for c in claims]

@@ -24,13 +24,20 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
+import httpx
+
 from ..config import StoreSettings
 from ..errors import BadRequest, StoreUnavailable
 
-#: Exception class names (chromadb, httpx, the OS) that mean "the store cannot be reached".
-UNREACHABLE = {"ConnectError", "ConnectionError", "ReadTimeout", "ConnectTimeout", "WriteTimeout",
-               "PoolTimeout", "ReadError", "WriteError", "RemoteProtocolError", "ChromaError",
-               "InternalError", "OSError", "ConnectionRefusedError", "TimeoutException"}
+def unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` means "the store cannot be reached": the transport failed (httpx:
+    connect, read, write, timeouts, a broken response; the OS: refused, reset), or the server
+    failed inside (chromadb's ``InternalError``, or its bare ``ChromaError`` for an error it
+    cannot name). chromadb is imported here, not at the top: it has been loaded by whatever
+    raised, and a process that never touches the store does not pay for loading it."""
+    from chromadb.errors import ChromaError, InternalError
+
+    return isinstance(exc, (httpx.TransportError, OSError, InternalError)) or type(exc) is ChromaError
 
 
 @contextmanager
@@ -41,7 +48,7 @@ def store_errors(what: str) -> Iterator[None]:
     except (BadRequest, StoreUnavailable):
         raise
     except Exception as exc:
-        if type(exc).__name__ in UNREACHABLE or isinstance(exc, OSError):
+        if unreachable(exc):
             raise StoreUnavailable(f"vector store unreachable while {what}: {exc}") from exc
         raise
 

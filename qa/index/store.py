@@ -346,13 +346,14 @@ class ChromaStore:
 
     def reset(self) -> None:
         """Drops both collections and starts empty."""
+        from chromadb.errors import NotFoundError
+
         with store_errors("resetting"):
             for name in (self.name, *(f"{self.name}-{k}" for k in SIDE_COLLECTIONS)):
                 try:
                     self.client.delete_collection(name)
-                except Exception as exc:  # absent collection: nothing to drop
-                    if "does not exist" not in str(exc).lower() and "not found" not in str(exc).lower():
-                        raise
+                except NotFoundError:  # absent collection: nothing to drop
+                    pass
         self.connection.reopen_collections()
 
     # --- dense search ------------------------------------------------------------------------
