@@ -64,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--sample", type=int, help="write this many contests, drawn at random, to "
                    "--out for hand-checking")
     d.add_argument("--out", type=Path, help="the review file --sample writes")
+    d.add_argument("--seed", type=int, default=15, help="the sample's random seed")
+    d.add_argument("--exclude", type=Path, nargs="+", default=[], help="labels files whose "
+                   "contests the sample leaves out (a fresh sample beside those read before)")
     d.add_argument("--labels", type=Path, help="hand-checked verdicts (precision)")
     d.add_argument("--min-precision", type=float, default=0.0, help="exit 1 below this")
     d.add_argument("--report", type=Path, help="write report.json, summary.md, report.html here")
@@ -197,7 +200,13 @@ def _disagreements(args) -> int:
             if not args.out:
                 print("error: --sample needs --out", file=sys.stderr)
                 return 2
-            args.out.write_text(dis.review_text(dis.sample(listed, args.sample), doc["store"]),
+            try:
+                seen = {lab["id"] for f in args.exclude for lab in dis.load_labels(f)}
+            except (OSError, ValueError) as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
+            pool = [c for c in listed if c["id"] not in seen]
+            args.out.write_text(dis.review_text(dis.sample(pool, args.sample, args.seed), doc["store"]),
                                 encoding="utf-8")
             print(f"wrote {args.sample} contests to review: {args.out}")
         if args.labels:

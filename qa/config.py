@@ -264,6 +264,11 @@ class DisagreementSettings(BaseSettings):
     perspective_field: str = Field("bias", min_length=1, max_length=64, description="The article "
                                    "metadata field that classes an outlet (AllSides: left, "
                                    "center, right); each side counts the classes that carried it.")
+    link_days: int = Field(3, ge=0, le=3650, description="Days apart two articles' figures or "
+                           "dates may be and still be one contest (qa/claims/links.py).")
+    link_similarity: float = Field(0.5, ge=-1.0, le=1.0, description="Least cosine between two "
+                                   "articles' sentences for their figures or dates to be one "
+                                   "contest (they must also name a common entity).")
     search_min_similarity: float = Field(0.3, ge=-1.0, le=1.0, description="Least cosine between "
                                          "a search ('q') and a contest's topic for it to be listed.")
 

@@ -181,6 +181,20 @@ def test_a_store_ingested_before_contests_existed_gets_them(make_service, seed_c
     assert find(listed(svc).values(), "dates", "Ghani")
 
 
+def test_contests_found_by_older_rules_are_found_again(make_service, seed_copy):
+    from qa.claims.ledger import ContestLedger
+
+    svc = make_service()
+    svc.ingest([seed_copy])
+    before = listed(svc)
+    table = svc.index.store.contest_table
+    table.mark_done(list(table.profile_state(ContestLedger.version)), 1)  # a store of version 1
+    assert not any(done for _, done in table.profile_state(ContestLedger.version).values())
+    assert svc.ingest([seed_copy]).unchanged == 5
+    assert all(done for _, done in table.profile_state(ContestLedger.version).values())
+    assert listed(svc) == before and find(before.values(), "dates", "Ghani")
+
+
 def test_claims_off_finds_no_contests(make_service, make_settings, seed_copy):
     svc = make_service(make_settings().with_claims(False))
     svc.ingest([seed_copy])

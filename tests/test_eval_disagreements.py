@@ -69,3 +69,17 @@ def test_precision_from_labels_and_the_report(contests, tmp_path):
         "labels[1] (id '1234').id: must be a contest ID in quotes ('0123abcd...'); "
         "labels[1] (id '1234').sides_right: a real contest needs sides_right: true|false; "
         "labels[1] (id '1234'): unknown key 'colour'")
+
+
+def test_a_fresh_sample_leaves_out_the_contests_read_before(seed_service, contests, tmp_path):
+    from eval.__main__ import main
+
+    read = tmp_path / "read.yaml"
+    read.write_text(f"labels:\n  - {{id: '{contests[0]['id']}', real: false}}\n", encoding="utf-8")
+    out = tmp_path / "new.yaml"
+    store = seed_service.settings.store.data_dir
+    assert main(["disagreements", "--store", str(store), "--sample", str(len(contests)),
+                 "--seed", "3", "--exclude", str(read), "--out", str(out)]) == 0
+    written = out.read_text(encoding="utf-8")
+    assert written.count("  - id: ") == len(contests) - 1
+    assert contests[0]["id"] not in written and contests[1]["id"] in written

@@ -22,13 +22,14 @@ from ..lru import Recent
 from .contests import build
 from .extract import parse
 from .nlp import EnglishModel
-from .groups import Found
+from .groups import Found, unit
+from .links import VALUE_LABELS, ClaimFacts, LinkRule
 from .prose import describe, unhedged
 from .record import Record, decode, decode_entities, encode
 from .sides import unify
 
-__all__ = ["annotate", "Annotator", "ContestFinder", "EnglishModel", "Found", "describe", "unhedged",
-           "with_vectors"]
+__all__ = ["annotate", "Annotator", "ContestFinder", "EnglishModel", "Found", "LinkRule", "describe",
+           "unhedged", "with_vectors"]
 
 #: What an annotation holds, by version: 1 claims; 2 claims and named entities. A store whose
 #: articles were annotated by an older version annotates them again (without re-embedding).
@@ -126,6 +127,23 @@ class ContestFinder:
     def claims(self, record: ArticleRecord) -> list[Claim]:
         """The attributed claims (and outlet statements) stored with ``record``."""
         return [r.claim for r in self.records(record)]
+
+    def facts(self, records: dict[str, ArticleRecord]) -> ClaimFacts:
+        """A look-up of what ``LinkRule`` reads of a claim of ``records``: the entities named in
+        its sentence (not values: ``VALUE_LABELS``) and its sentence vector."""
+        def look(claim: Claim) -> tuple[frozenset[str], np.ndarray | None]:
+            rec = records.get(claim.article_id)
+            if rec is None:
+                return frozenset(), None
+            text = rec.article.text
+            names = frozenset(" ".join(text[s:e].lower().split()).removeprefix("the ")
+                              for s, e, label in self.entities(rec) or ()
+                              if label not in VALUE_LABELS and claim.start <= s and e <= claim.end)
+            vec = next((r.vec for r in self.records(rec, contestable=True)
+                        if (r.claim.start, r.claim.end) == (claim.start, claim.end)), None)
+            return names, None if vec is None else unit(np.asarray(vec, dtype=np.float32))
+
+        return look
 
     def claim_at(self, records: dict[str, ArticleRecord]):
         """A look-up of the attributed claim that overlaps an article's sentence the most

@@ -21,8 +21,7 @@ from ..contract import ClaimOut, ListedContestOut, ListedSideOut
 from ..domain import ArticleRecord, Contest
 from ..index.contest_table import ContestRow, ContestTable
 from ..index.layout import date_int
-from . import ContestFinder
-from .groups import Found
+from . import ContestFinder, LinkRule
 
 log = logging.getLogger(__name__)
 
@@ -81,15 +80,15 @@ def listed(contest: Contest, records: dict[str, ArticleRecord], field: str) -> L
                             last_date=all_dates[-1] if all_dates else None)
 
 
-def row(found: Found, records: dict[str, ArticleRecord], field: str) -> ContestRow:
-    out = listed(found.contest, records, field)
+def row(contest: Contest, topic_vec, records: dict[str, ArticleRecord], field: str) -> ContestRow:
+    out = listed(contest, records, field)
     # Outlets, or articles where no outlet is named, that carried each side.
     weakest = min(len(set(s.outlets)) + sum(1 for a in s.articles if not records.get(a)
                                                 or not records[a].article.source)
                   for s in out.sides)
     claims = tuple(sorted(claim_key(c.article_id, c.start, c.end)
-                          for s in found.contest.sides for c in s.claims))
-    return ContestRow(id=out.id, payload=out.model_dump_json(), vector=found.topic_vec,
+                          for s in contest.sides for c in s.claims))
+    return ContestRow(id=out.id, payload=out.model_dump_json(), vector=topic_vec,
                       articles=tuple(sorted({k.rsplit("@", 1)[0] for k in claims})),
                       outlets=tuple(sorted({o for s in out.sides for o in s.outlets})),
                       first=date_int(out.first_date), last=date_int(out.last_date),
@@ -99,11 +98,16 @@ def row(found: Found, records: dict[str, ArticleRecord], field: str) -> ContestR
 
 
 class ContestLedger:
-    """Finds and stores the contests that involve the articles a sync hands over."""
+    """Finds and stores the contests that involve the articles a sync hands over: those the
+    builders find whose sides the evidence links (``links.LinkRule``)."""
+
+    #: 1: every contest the builders found; 2: only linked ones (``links.py``).
+    version = 2
 
     def __init__(self, table: ContestTable, read: ReadArticles, finder: ContestFinder,
                  settings: DisagreementSettings):
         self.table, self.read, self.finder, self.settings = table, read, finder, settings
+        self.links = LinkRule(days=settings.link_days, similarity=settings.link_similarity)
 
     def __call__(self, changed: list[str], gone: list[str]) -> None:
         table = self.table
@@ -131,10 +135,14 @@ class ContestLedger:
         # The article alone too: a claim and its denial reported in one article must not be
         # lost because more articles around it merge its sides (measured: one more of the
         # allsides suite's 9 expected points; pairs of articles added none).
+        facts = self.finder.facts(records)
         for ids in (list(records), [article_id]):
             sub = {i: records[i] for i in ids}
             for found in self.finder.among(sub):
-                r = row(found, sub, s.perspective_field)
+                contest = self.links.linked(found.contest, facts)
+                if contest is None:
+                    continue
+                r = row(contest, found.topic_vec, sub, s.perspective_field)
                 if article_id in r.articles:
                     rows[r.id] = r
         return list(rows.values())

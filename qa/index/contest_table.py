@@ -5,7 +5,7 @@ read the same list).
 Two Chroma collections beside the chunks and the manifest:
 
 - **profiles**: one row per committed article, its mean chunk vector (cosine space) with its
-  content hash, date and ``done`` (its contests were found): the articles about the same events
+  content hash, date and ``done`` (the version of the rules that found its contests; 0: not yet): the articles about the same events
   as a new one are its nearest profiles within a date window;
 - **contests**: one row per contested point: its topic vector, its JSON payload (opaque here),
   the dates and spread that filter and rank it, and one ``a:<article ID>`` key per article it
@@ -80,11 +80,13 @@ class ContestTable:
         return self.store.connection.get().contests
 
     # --- profiles --------------------------------------------------------------------------
-    def profile_state(self) -> dict[str, tuple[str, bool]]:
-        """article ID -> (content hash profiled, contests found) for every profiled article."""
+    def profile_state(self, version: int) -> dict[str, tuple[str, bool]]:
+        """article ID -> (content hash profiled, contests found by rules of ``version``) for
+        every profiled article."""
         out: dict[str, tuple[str, bool]] = {}
         for ids, metas in self._pages(self.profiles, ["metadatas"]):
-            out.update((i, (m.get("content_hash", ""), bool(m.get("done")))) for i, m in zip(ids, metas))
+            out.update((i, (m.get("content_hash", ""), _done(m) == version))
+                       for i, m in zip(ids, metas))
         return out
 
     def write_profiles(self, entries: dict[str, str]) -> None:
@@ -105,7 +107,7 @@ class ContestTable:
                 v /= float(np.linalg.norm(v)) or 1.0
                 sums.setdefault(aid, []).append(v)
                 meta[aid] = {"content_hash": entries[aid], "date_int": int(m.get("date_int") or 0),
-                             "done": False}
+                             "done": 0}
             have = [a for a in part if a in sums]
             if have:
                 vecs = [np.mean(sums[a], axis=0) for a in have]
@@ -113,14 +115,14 @@ class ContestTable:
                                                            for v in vecs],
                                      metadatas=[meta[a] for a in have])
 
-    def mark_done(self, article_ids: Sequence[str]) -> None:
+    def mark_done(self, article_ids: Sequence[str], version: int) -> None:
         ids = list(article_ids)
         for b in range(0, len(ids), 500):
             part = ids[b : b + 500]
             got = self.profiles.get(ids=part, include=["metadatas"])
             if got["ids"]:
                 self.profiles.update(ids=got["ids"],
-                                     metadatas=[{**m, "done": True} for m in got["metadatas"]])
+                                     metadatas=[{**m, "done": version} for m in got["metadatas"]])
 
     def forget_profiles(self, article_ids: Sequence[str]) -> None:
         ids = list(article_ids)
@@ -263,3 +265,10 @@ class ContestListing:
         out = [(self.ids[i], payloads[self.ids[i]], None if sims is None else float(sims[i]))
                for i in chosen if self.ids[i] in payloads]
         return out, len(order)
+
+
+def _done(meta: dict) -> int:
+    """The version of the rules that found a profile's contests (0: not yet; stores written
+    before versions were kept say ``True``, version 1)."""
+    done = meta.get("done")
+    return int(done) if isinstance(done, (bool, int)) else 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from ..config import ChunkSettings
 from ..domain import Article, ArticleRecord, Chunk, Filters
@@ -18,9 +18,15 @@ from . import sentences as sentence_table
 #: annotator may carry a ``version``: articles annotated by an older one are annotated again.
 Annotator = Callable[[Article], str]
 Progress = Callable[[int, int], None]
-#: Finds the contests across the corpus that involve the given articles (changed, gone) and
-#: writes them to the store's ``ContestTable`` (``qa.claims.ledger.ContestLedger``).
-ContestHook = Callable[[list[str], list[str]], None]
+class ContestHook(Protocol):
+    """Finds the contests across the corpus that involve the given articles (changed, gone) and
+    writes them to the store's ``ContestTable`` (``qa.claims.ledger.ContestLedger``)."""
+
+    #: The version of the rules that find contests: articles whose contests an older version
+    #: found are looked at again by the next sync.
+    version: int
+
+    def __call__(self, changed: list[str], gone: list[str]) -> None: ...
 
 #: Manifest metadata keys of what ingest computed per article.
 CLAIMS_KEY = "ann_claims"

@@ -237,7 +237,7 @@ class ChromaStore:
                         and entries[a.id].content_hash == a.content_hash
                         and entries[a.id].has_sentences and entries[a.id].annotated < version]
             gone = [i for i in known if i not in incoming] if prune else []
-            profiled = self.contest_table.profile_state() if contests is not None else {}
+            profiled = self.contest_table.profile_state(contests.version) if contests is not None else {}
             after = {i: h for i, h in known.items() if i not in gone}
             after.update((a.id, a.content_hash) for a in todo)
             annotated = {i for i, e in entries.items() if e.annotated} | {a.id for a in todo + backfill}
@@ -276,7 +276,7 @@ class ChromaStore:
                 table.write_profiles({i: after[i] for i in unlisted})
                 table.forget_profiles(unlisted_gone)
                 contests(unlisted, unlisted_gone)
-                table.mark_done(unlisted)
+                table.mark_done(unlisted, contests.version)
             self._set_state(dirty=False, generation=state["generation"] + 1)
             # This process's own client holds what it wrote: no refresh is needed for it.
             self._seen = (weakref.ref(self.connection.get()), (state["generation"] + 1, False))

@@ -1,0 +1,81 @@
+"""Which contests the list over the whole corpus keeps (``qa/claims/links.py``): sides tied to
+one point by the evidence (a claim and its denial in one article; two speakers' figures about
+one event), cut down to the claims that tie them."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from qa.claims import LinkRule
+from qa.domain import Claim, Contest, ContestSide
+
+RULE = LinkRule(days=3, similarity=0.6)
+NEAR = np.array([1.0, 0.0]), np.array([0.8, 0.6])  # cosine 0.8
+FAR = np.array([1.0, 0.0]), np.array([0.0, 1.0])  # cosine 0
+
+
+def claim(article: str, start: int, speaker: str, stance: str = "asserts", date: str = "2020-01-08",
+          quote: str = "") -> Claim:
+    return Claim(speaker=speaker, side=speaker, stance=stance, quote=quote or f"{speaker} said so.",
+                 article_id=article, start=start, end=start + 40, date=date)
+
+
+def facts_of(table: dict):
+    """What the rule reads of each claim: (entities, sentence vector), keyed by (article, start)."""
+    return lambda c: table.get((c.article_id, c.start), (frozenset(), None))
+
+
+def denial(*claims_by_side) -> Contest:
+    return Contest(topic="t", kind="denial",
+                   sides=tuple(ContestSide(f"side {i}", tuple(cs)) for i, cs in enumerate(claims_by_side)))
+
+
+def test_a_claim_and_its_denial_in_one_article_are_linked():
+    said, denied = claim("a1", 0, "Pompeo"), claim("a1", 100, "Kelly", "denies")
+    contest = denial([said], [denied])
+    assert RULE.linked(contest, facts_of({})) == contest
+
+
+def test_a_denial_in_another_article_alone_is_not_enough():
+    said, denied = claim("a1", 0, "Pompeo"), claim("a2", 0, "Kelly", "denies")
+    assert RULE.linked(denial([said], [denied]), facts_of({})) is None
+
+
+def test_one_sentence_split_into_two_sides_links_nothing():
+    said, denied = claim("a1", 0, "Democrats"), claim("a1", 10, "Republicans", "denies")
+    assert RULE.linked(denial([said], [denied]), facts_of({})) is None
+
+
+def test_claims_no_other_side_links_to_are_cut_and_a_side_left_empty_goes():
+    said, denied = claim("a1", 0, "Pompeo"), claim("a1", 100, "Kelly", "denies")
+    stray, far_side = claim("a3", 0, "Trump"), claim("a4", 0, "Navarro", "denies")
+    got = RULE.linked(denial([said, stray], [denied], [far_side]), facts_of({}))
+    assert [[c.speaker for c in s.claims] for s in got.sides] == [["Pompeo"], ["Kelly"]]
+
+
+def figures(a: Claim, b: Claim) -> Contest:
+    return Contest(topic="how many troops were injured", kind="numbers",
+                   sides=(ContestSide("11", (a,)), ContestSide("34", (b,))))
+
+
+def test_figures_from_two_articles_need_a_common_entity_close_dates_and_close_meaning():
+    a, b = claim("a1", 0, "Pentagon"), claim("a2", 0, "Reuters", date="2020-01-10")
+    shared = frozenset({"al asad"})
+    linked = {("a1", 0): (shared, NEAR[0]), ("a2", 0): (shared | {"iraq"}, NEAR[1])}
+    assert RULE.linked(figures(a, b), facts_of(linked)) is not None
+    other_place = {("a1", 0): (shared, NEAR[0]), ("a2", 0): (frozenset({"el paso"}), NEAR[1])}
+    assert RULE.linked(figures(a, b), facts_of(other_place)) is None
+    other_thing = {("a1", 0): (shared, FAR[0]), ("a2", 0): (shared, FAR[1])}
+    assert RULE.linked(figures(a, b), facts_of(other_thing)) is None
+    weeks_later = claim("a2", 0, "Reuters", date="2020-01-20")
+    assert RULE.linked(figures(a, weeks_later), facts_of(linked)) is None
+    undated = claim("a2", 0, "Reuters", date=None)  # the entity and the meaning decide
+    assert RULE.linked(figures(a, undated), facts_of(linked)) is not None
+
+
+def test_two_figures_an_outlet_gives_itself_are_not_a_contest():
+    a, b = claim("a1", 0, "USA TODAY"), claim("a1", 100, "USA TODAY")
+    both = {("a1", 0): (frozenset(), NEAR[0]), ("a1", 100): (frozenset(), NEAR[1])}
+    assert RULE.linked(figures(a, b), facts_of(both)) is None
+    c = claim("a1", 100, "the WHO")
+    assert RULE.linked(figures(a, c), facts_of(both)) is not None
