@@ -179,11 +179,16 @@ def precision(labels: list[dict], contests: list[dict]) -> dict:
             continue
         rows.append({"id": lab["id"], "topic": c["topic"], "kind": c["kind"],
                      "real": lab["real"], "sides_right": bool(lab.get("sides_right")),
-                     "note": lab.get("note") or "",
+                     "note": lab.get("note") or "", "linked": bool(c.get("linked")),
                      "sides": [s["position"] for s in c["sides"]]})
     good = sum(r["real"] and r["sides_right"] for r in rows)
+    linked = [r for r in rows if r["linked"]]
+    good_linked = sum(r["real"] and r["sides_right"] for r in linked)
     return {"labelled": len(rows), "right": good, "real": sum(r["real"] for r in rows),
-            "precision": good / len(rows) if rows else None, "stale": stale, "rows": rows}
+            "precision": good / len(rows) if rows else None, "stale": stale, "rows": rows,
+            # The contests the list puts first (links.py), on their own.
+            "linked": {"labelled": len(linked), "right": good_linked,
+                       "precision": good_linked / len(linked) if linked else None}}
 
 
 # --- report ------------------------------------------------------------------------------------
@@ -195,7 +200,10 @@ def to_markdown(doc: dict) -> str:
                    f"contests real with the right sides"
                    + (f" = {p['precision']:.3f}" if p["precision"] is not None else "")
                    + f" ({p['real']} real; {len(p['stale'])} labels stale); "
-                   f"{doc.get('listed', 0)} contests listed.")
+                   f"{doc.get('listed', 0)} contests listed. Linked (listed first): "
+                   f"{p['linked']['right']}/{p['linked']['labelled']}"
+                   + (f" = {p['linked']['precision']:.3f}." if p["linked"]["precision"] is not None
+                      else "."))
     for r in doc.get("recall", []):
         out.append(f"- {r['suite']}: {r['found']}/{r['points']} expected contested points listed")
         out += [f"    - missing: {row['point']} ({' vs '.join(row['sides'])})"
@@ -218,11 +226,14 @@ def section_html(doc: dict) -> str:
         shown = f"{p['precision']:.3f}" if p["precision"] is not None else "n/a"
         parts.append(f"<p>Precision on a hand-checked sample of {escape(str(doc.get('store', '')))}: "
                      f"<b>{p['right']}/{p['labelled']} = {shown}</b> real, with the right sides "
-                     f"({p['real']} real; {len(p['stale'])} stale labels).</p>")
-        parts.append("<table><tr><th>kind</th><th>topic</th><th>sides</th><th>real</th>"
+                     f"({p['real']} real; {len(p['stale'])} stale labels); of the linked "
+                     f"contests, listed first: <b>{p['linked']['right']}/{p['linked']['labelled']}"
+                     f"</b>.</p>")
+        parts.append("<table><tr><th>kind</th><th>linked</th><th>topic</th><th>sides</th><th>real</th>"
                      "<th>sides right</th><th>note</th></tr>")
         for r in p["rows"]:
-            parts.append(f"<tr><td>{escape(r['kind'])}</td><td>{escape(r['topic'][:200])}</td>"
+            parts.append(f"<tr><td>{escape(r['kind'])}</td><td>{'yes' if r['linked'] else 'no'}</td>"
+                         f"<td>{escape(r['topic'][:200])}</td>"
                          f"<td>{' | '.join(escape(s[:80]) for s in r['sides'])}</td>"
                          f"<td>{'yes' if r['real'] else 'no'}</td>"
                          f"<td>{'yes' if r['sides_right'] else 'no'}</td><td>{escape(r['note'])}</td></tr>")

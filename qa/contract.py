@@ -111,6 +111,10 @@ class ListedContestOut(BaseModel):
     first_date: str | None = None
     last_date: str | None = None
     similarity: float | None = None  # to the search 'q', when one was given
+    linked: bool = Field(False, description=(
+        "The evidence ties its sides to one point (qa/claims/links.py): a claim and its denial "
+        "reported in one article, or two speakers' figures or dates for one event. Linked "
+        "contests are listed first; the others are candidates to check."))
 
 
 class ContestPageOut(BaseModel):

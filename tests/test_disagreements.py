@@ -57,6 +57,10 @@ def test_the_seed_contests_are_listed_with_their_sides_and_spread(seed_service):
     contests = list(listed(seed_service).values())
     # Ghani fled on 14 August (RT) vs 15 August (TASS and others).
     [dates] = find(contests, "dates", "Ghani")
+    # Two outlets' dates for one event (Ghani named in both sentences): linked. The seeds
+    # report every other claim beside its denial, so every contest of theirs is linked.
+    assert dates["linked"] is True
+    assert all(c["linked"] for c in contests)
     early, late = side_with(dates, "14"), side_with(dates, "15")
     assert "004_ccca31a72ddb13aa" in early["articles"] and early["outlets"] == ["RT"]
     assert "001_1534f80bc8e5ddb2" in late["articles"] and "TASS" in late["outlets"]

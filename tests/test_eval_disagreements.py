@@ -56,6 +56,8 @@ def test_precision_from_labels_and_the_report(contests, tmp_path):
         "  - {id: '0000000000000000', real: true, sides_right: true}\n", encoding="utf-8")
     p = dis.precision(dis.load_labels(labels), contests)
     assert (p["labelled"], p["right"], p["real"]) == (3, 1, 2)
+    linked = [c["id"] for c in contests[:3] if c["linked"]]
+    assert p["linked"]["labelled"] == len(linked) and p["linked"]["right"] == int(ids[0] in linked)
     assert p["stale"] == ["0000000000000000"]
     html = dis.to_html({"precision": p, "recall": [], "store": "seeds", "listed": len(contests)})
     assert "1/3 = 0.333" in html and "one side is mixed" in html

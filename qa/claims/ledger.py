@@ -26,6 +26,8 @@ from . import ContestFinder, LinkRule
 log = logging.getLogger(__name__)
 
 ReadArticles = Callable[[Iterable[str]], dict[str, ArticleRecord]]
+#: Added to a linked contest's rank: above any count of outlets.
+LINKED_RANK = 100_000
 
 
 def claim_key(article_id: str, start: int, end: int) -> str:
@@ -44,7 +46,8 @@ def perspective(record: ArticleRecord, field: str) -> str | None:
     return None
 
 
-def listed(contest: Contest, records: dict[str, ArticleRecord], field: str) -> ListedContestOut:
+def listed(contest: Contest, records: dict[str, ArticleRecord], field: str,
+           linked: bool = False) -> ListedContestOut:
     """A contest with each side's spread: its articles, outlets, outlet classes and dates."""
     sides = []
     all_articles: set[str] = set()
@@ -77,11 +80,12 @@ def listed(contest: Contest, records: dict[str, ArticleRecord], field: str) -> L
     return ListedContestOut(id=cid, topic=contest.topic, kind=contest.kind, sides=sides,
                             articles=len(all_articles), outlets=len(all_outlets),
                             first_date=all_dates[0] if all_dates else None,
-                            last_date=all_dates[-1] if all_dates else None)
+                            last_date=all_dates[-1] if all_dates else None, linked=linked)
 
 
-def row(contest: Contest, topic_vec, records: dict[str, ArticleRecord], field: str) -> ContestRow:
-    out = listed(contest, records, field)
+def row(contest: Contest, topic_vec, records: dict[str, ArticleRecord], field: str,
+        linked: bool = False) -> ContestRow:
+    out = listed(contest, records, field, linked)
     # Outlets, or articles where no outlet is named, that carried each side.
     weakest = min(len(set(s.outlets)) + sum(1 for a in s.articles if not records.get(a)
                                                 or not records[a].article.source)
@@ -92,16 +96,18 @@ def row(contest: Contest, topic_vec, records: dict[str, ArticleRecord], field: s
                       articles=tuple(sorted({k.rsplit("@", 1)[0] for k in claims})),
                       outlets=tuple(sorted({o for s in out.sides for o in s.outlets})),
                       first=date_int(out.first_date), last=date_int(out.last_date),
-                      # The weaker side's outlets first: a point only one outlet disputes ranks
-                      # below one both sides of which were widely carried.
-                      rank=weakest + out.outlets / 100, kind=out.kind, claims=claims)
+                      # Linked contests first (links.py); then the weaker side's outlets: a point
+                      # only one outlet disputes ranks below one both sides of which were widely
+                      # carried.
+                      rank=LINKED_RANK * linked + weakest + out.outlets / 100, kind=out.kind,
+                      claims=claims)
 
 
 class ContestLedger:
-    """Finds and stores the contests that involve the articles a sync hands over: those the
-    builders find whose sides the evidence links (``links.LinkRule``)."""
+    """Finds and stores the contests that involve the articles a sync hands over, each marked
+    ``linked`` when the evidence ties its sides (``links.LinkRule``)."""
 
-    #: 1: every contest the builders found; 2: only linked ones (``links.py``).
+    #: 1: contests without ``linked``; 2: with it, linked ones ranked first.
     version = 2
 
     def __init__(self, table: ContestTable, read: ReadArticles, finder: ContestFinder,
@@ -139,10 +145,8 @@ class ContestLedger:
         for ids in (list(records), [article_id]):
             sub = {i: records[i] for i in ids}
             for found in self.finder.among(sub):
-                contest = self.links.linked(found.contest, facts)
-                if contest is None:
-                    continue
-                r = row(contest, found.topic_vec, sub, s.perspective_field)
+                r = row(found.contest, found.topic_vec, sub, s.perspective_field,
+                        linked=self.links.linked(found.contest, facts))
                 if article_id in r.articles:
                     rows[r.id] = r
         return list(rows.values())

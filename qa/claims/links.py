@@ -1,5 +1,5 @@
 """Whether a contest's sides are tied to one point by the evidence, beyond the builders' match:
-what the contests across the corpus must show to be listed (``GET /api/contests``). An answer's
+what puts a contest at the head of the list across the corpus (``GET /api/contests``). An answer's
 contests are tied by the question and the sentences it quotes; a list over the whole corpus has
 neither, and two claims the builders pair from articles about different events are not a
 disagreement.
@@ -13,8 +13,9 @@ Two claims on different sides are **linked** when
   ``days`` apart (or one undated) whose sentences name a common entity (a person, organisation, place or event:
   spaCy's entities stored at ingest, not the figures themselves).
 
-A contest is listed with its linked claims only, when two sides or more keep one. A sentence
-split into two sides of itself links nothing. A denial in one article of a claim
+A linked contest says so (``linked`` in ``GET /api/contests``) and is listed before the others,
+which are candidates: pairs the builders made that a reader should check. A sentence split into
+two sides of itself links nothing. A denial in one article of a claim
 made in another is not enough on its own: on the hand-checked sample of the AllSides list
 (``eval/suites/disagreements-allsides.yaml``), such pairs were a real disagreement in 1 of 19,
 against 9 of 16 when one article reported both.
@@ -23,7 +24,7 @@ against 9 of 16 when one article reported both.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from itertools import combinations
 
@@ -45,21 +46,11 @@ class LinkRule:
     days: int = 3
     similarity: float = 0.5
 
-    def linked(self, contest: Contest, facts: ClaimFacts) -> Contest | None:
-        """``contest`` cut down to the claims a claim on another side links to it (sides left
-        without claims go); None when fewer than two sides are linked."""
-        keep: set[int] = set()
-        for (i, left), (j, right) in combinations(enumerate(contest.sides), 2):
-            for a in left.claims:
-                for b in right.claims:
-                    if (id(a) not in keep or id(b) not in keep) and self._pair(contest.kind, a, b, facts):
-                        keep.update((id(a), id(b)))
-        sides = tuple(replace(side, claims=tuple(c for c in side.claims if id(c) in keep))
-                      for side in contest.sides)
-        sides = tuple(side for side in sides if side.claims)
-        if len(sides) < 2:
-            return None
-        return contest if sides == contest.sides else replace(contest, sides=sides)
+    def linked(self, contest: Contest, facts: ClaimFacts) -> bool:
+        """Whether two claims on different sides of ``contest`` tie it to one point."""
+        return any(self._pair(contest.kind, a, b, facts)
+                   for left, right in combinations(contest.sides, 2)
+                   for a in left.claims for b in right.claims)
 
     def _pair(self, kind: str, a: Claim, b: Claim, facts: ClaimFacts) -> bool:
         if a.article_id == b.article_id and not (a.end <= b.start or b.end <= a.start):
