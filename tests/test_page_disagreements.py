@@ -96,6 +96,7 @@ def test_the_view_lists_every_contest_with_its_sides(browser, live):
         shown = card(page, contest)
         expect(shown.locator(".contest-topic")).to_have_text(contest["topic"])
         expect(shown.locator(".kind")).to_have_attribute("data-kind", contest["kind"])
+        expect(shown.locator(".link")).to_have_attribute("data-linked", str(contest["linked"]).lower())
         expect(shown.locator(".contest-spread")).to_have_text(
             f"{contest['articles']} article{'s' if contest['articles'] != 1 else ''} · "
             f"{contest['outlets']} outlet{'s' if contest['outlets'] != 1 else ''}")

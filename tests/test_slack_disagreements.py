@@ -82,7 +82,7 @@ def test_disagreements_without_a_topic_posts_the_top_contests_with_each_side(
         assert f"Showing {len(expected)} of {total}" in " ".join(texts(post))
 
     heading, sides = ghani(contests)
-    assert "dates differ" in heading
+    assert "dates differ · reported together" in heading
     early, late = side_with(sides, "August 14"), side_with(sides, "August 15")
     assert "\nRT" in early and "TASS" in late and "TASS" not in early
     assert linked_articles(early) == [RT_ARTICLE]

@@ -105,6 +105,7 @@ def _side_text(side: ListedSideOut, links: Links, sources: Mapping[str, SourceIn
 def _contest_blocks(i: int, contest: ListedContestOut, links: Links,
                     sources: Mapping[str, SourceInfo]) -> list[dict]:
     spread = [KIND_WORDS.get(contest.kind, contest.kind),
+              "reported together" if contest.linked else "to check",
               f"{contest.articles} article{'s' if contest.articles != 1 else ''}"]
     if contest.outlets:
         spread.append(f"{contest.outlets} outlet{'s' if contest.outlets != 1 else ''}")

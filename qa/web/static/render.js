@@ -201,6 +201,11 @@ export function renderContestCard(contest, actions) {
   const facts = el("p", { class: "contest-facts" },
     el("span", { class: `kind kind-${contest.kind}`, "data-kind": contest.kind,
       text: KIND[contest.kind] || contest.kind }),
+    contest.linked
+      ? el("span", { class: "link link-yes", "data-linked": "true", text: "reported together",
+          title: "The evidence ties its sides: one article reports the claim and its denial, or two sources give figures for one named event." })
+      : el("span", { class: "link link-no", "data-linked": "false", text: "to check",
+          title: "Paired from different articles by meaning alone: read both before relying on it." }),
     dates(contest.first_date, contest.last_date, "contest-dates"),
     el("span", { class: "contest-spread",
       text: `${plural(contest.articles, "article")} · ${plural(contest.outlets, "outlet")}` }),
