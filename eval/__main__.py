@@ -65,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
                    "--out for hand-checking")
     d.add_argument("--out", type=Path, help="the review file --sample writes")
     d.add_argument("--seed", type=int, default=15, help="the sample's random seed")
+    d.add_argument("--linked", action="store_true", help="sample only the linked contests (the "
+                   "ones the list puts first)")
     d.add_argument("--exclude", type=Path, nargs="+", default=[], help="labels files whose "
                    "contests the sample leaves out (a fresh sample beside those read before)")
     d.add_argument("--labels", type=Path, help="hand-checked verdicts (precision)")
@@ -205,7 +207,7 @@ def _disagreements(args) -> int:
             except (OSError, ValueError) as exc:
                 print(f"error: {exc}", file=sys.stderr)
                 return 2
-            pool = [c for c in listed if c["id"] not in seen]
+            pool = [c for c in listed if c["id"] not in seen and (c.get("linked") or not args.linked)]
             args.out.write_text(dis.review_text(dis.sample(pool, args.sample, args.seed), doc["store"]),
                                 encoding="utf-8")
             print(f"wrote {args.sample} contests to review: {args.out}")

@@ -84,13 +84,16 @@ def recall(suite: Suite, contests: list[dict]) -> dict:
     for point, case in points.items():
         wanted = {a for s in case.sides for a in s.articles}
         near = [c for c in contests if not wanted or articles_of(c) & wanted]
-        hit = next((c for c in near if carries(case.sides, c)), None)
+        hits = [c for c in near if carries(case.sides, c)]
+        hit = next((c for c in hits if c.get("linked")), hits[0] if hits else None)
         rows.append({"point": point, "found": hit is not None,
+                     "linked": bool(hit and hit.get("linked")),
                      "topic": hit["topic"] if hit else "", "id": hit["id"] if hit else "",
                      "candidates": len(near),
                      "sides": [s.name for s in case.sides]})
     found = sum(r["found"] for r in rows)
     return {"suite": suite.name, "points": len(rows), "found": found,
+            "found_linked": sum(r["linked"] for r in rows),
             "recall": found / len(rows) if rows else None, "rows": rows}
 
 
@@ -205,7 +208,8 @@ def to_markdown(doc: dict) -> str:
                    + (f" = {p['linked']['precision']:.3f}." if p["linked"]["precision"] is not None
                       else "."))
     for r in doc.get("recall", []):
-        out.append(f"- {r['suite']}: {r['found']}/{r['points']} expected contested points listed")
+        out.append(f"- {r['suite']}: {r['found']}/{r['points']} expected contested points listed "
+                   f"({r['found_linked']} linked)")
         out += [f"    - missing: {row['point']} ({' vs '.join(row['sides'])})"
                 for row in r["rows"] if not row["found"]]
     return "\n".join(out) + "\n"
@@ -215,10 +219,12 @@ def section_html(doc: dict) -> str:
     """The report's section: recall per suite, then the precision sample, contest by contest."""
     parts = ["<section><h2>Contests across the corpus</h2>"]
     if doc.get("recall"):
-        parts.append("<table><tr><th>suite</th><th>expected points listed</th><th>missing</th></tr>")
+        parts.append("<table><tr><th>suite</th><th>expected points listed</th><th>of them linked</th>"
+                     "<th>missing</th></tr>")
         for r in doc["recall"]:
             missing = ", ".join(escape(row["point"]) for row in r["rows"] if not row["found"])
             parts.append(f"<tr><td>{escape(r['suite'])}</td><td>{r['found']}/{r['points']}</td>"
+                         f"<td>{r['found_linked']}</td>"
                          f"<td>{missing or '-'}</td></tr>")
         parts.append("</table>")
     p = doc.get("precision")

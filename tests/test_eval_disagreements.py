@@ -23,6 +23,7 @@ def test_every_contested_point_of_the_seeds_suite_is_listed(contests):
     got = dis.recall(suite, contests)
     assert got["points"] >= 5 and got["found"] == got["points"], [
         r for r in got["rows"] if not r["found"]]
+    assert got["found_linked"] == got["found"]  # the seeds report each side beside the other
     # A list without the Ghani dates contest misses that point, and only it.
     without = [c for c in contests if not (c["kind"] == "dates" and "Ghani" in c["topic"])]
     missed = [r["point"] for r in dis.recall(suite, without)["rows"] if not r["found"]]
