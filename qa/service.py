@@ -61,9 +61,10 @@ class QAService:
 
     # --- contests across the corpus ----------------------------------------------------------
     def list_contests(self, q: str | None = None, filters: Filters | None = None, limit: int = 20,
-                      offset: int = 0) -> tuple[list[ListedContestOut], int]:
+                      offset: int = 0, linked: bool = False) -> tuple[list[ListedContestOut], int]:
         """A page of the contests across the corpus and the total that match: ``q`` by meaning,
-        ``filters``' date range (a contest whose claims span it) and outlets (any side's)."""
+        ``filters``' date range (a contest whose claims span it) and outlets (any side's);
+        ``linked``: only those whose sides the evidence ties."""
         filters = filters or Filters()
         vector = None
         text = " ".join((q or "").split())[: self.settings.answer.max_question_chars]
@@ -72,7 +73,7 @@ class QAService:
         rows, total = self.index.contest_listing().page(
             vector=vector, min_similarity=self.settings.disagreements.search_min_similarity,
             after=date_int(filters.after), before=date_int(filters.before), sources=filters.sources,
-            article_ids=filters.article_ids, limit=limit, offset=offset)
+            article_ids=filters.article_ids, linked=linked, limit=limit, offset=offset)
         out = []
         for _, payload, sim in rows:
             c = ListedContestOut.model_validate_json(payload)

@@ -290,3 +290,57 @@ def test_the_token_guards_the_contests(seed_service):
     assert client.get("/api/contests").status_code == 401
     ok = client.get("/api/contests", headers={"Authorization": "Bearer s3cret"})
     assert ok.status_code == 200 and ok.get_json()["contests"]
+
+
+# --- linked ------------------------------------------------------------------------------------
+CLAIMED = """---
+title: Taliban say Shutul has fallen
+date: 2021-09-02
+source: Kabul Observer
+---
+
+Taliban spokesman Zabihullah Mujahid said on Thursday that Taliban fighters had captured the
+Shutul district of Panjshir province after heavy fighting near the Khawak pass.
+"""
+
+DENIED = """---
+title: Resistance says it still holds Shutul
+date: 2021-09-02
+source: Panjshir Courier
+---
+
+The National Resistance Front denied the Taliban's claim that Taliban fighters had captured the
+Shutul district of Panjshir province, saying its forces still held the district.
+"""
+
+
+def test_a_denial_reported_with_its_claim_is_linked_and_one_paired_across_articles_is_not(
+        make_service, tmp_path):
+    """Two articles, each with one side of Shutul (paired by meaning: 'to check'), and a third
+    that reports the claim and its denial together (linked); ``linked=true`` lists that one."""
+    corpus = tmp_path / "shutul"
+    corpus.mkdir()
+    (corpus / "claimed.md").write_text(CLAIMED, encoding="utf-8")
+    (corpus / "denied.md").write_text(DENIED, encoding="utf-8")
+    svc = make_service(data_dir=tmp_path / "var")
+    svc.ingest([corpus])
+    apart = find(listed(svc).values(), "denial", "Shutul")
+    assert apart and not any(c["linked"] for c in apart), apart
+    assert svc.list_contests(linked=True) == ([], 0)
+
+    (corpus / "together.md").write_text(SHUTUL, encoding="utf-8")
+    svc.ingest([corpus])
+    every = list(listed(svc).values())
+    together = [c for c in every if c["linked"]]
+    assert together and all("Kabul Observer" in o for c in together
+                            for o in [{x for s in c["sides"] for x in s["outlets"]}])
+    assert every[:len(together)] == together  # linked first
+    page, total = svc.list_contests(linked=True)
+    assert [c.id for c in page] == [c["id"] for c in together] and total == len(together)
+
+    client = make_app(svc).test_client()
+    got = client.get("/api/contests?linked=true").get_json()
+    assert [c["id"] for c in got["contests"]] == [c["id"] for c in together]
+    assert client.get("/api/contests?linked=false").get_json()["total"] == len(every)
+    bad = client.get("/api/contests?linked=yes")
+    assert bad.status_code == 400 and "linked" in bad.get_json()["error"]["message"]

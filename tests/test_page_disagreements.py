@@ -226,6 +226,17 @@ def test_the_outlet_and_date_filters_narrow_the_list(browser, live):
     page.locator("#contest-before").dispatch_event("change")
     expect(cards).to_have_count(before["total"])
     expect(page.locator("#contest-empty")).to_be_hidden()
+    # "Reported together only" asks for linked contests (every seed contest is one) and Clear
+    # unticks it.
+    linked = api_contests(live, linked="true", before="2021-08-30")
+    page.locator("#contest-linked").check()
+    expect(cards).to_have_count(linked["total"])
+    settled(page)
+    assert any("linked=true" in u for u in watch.requests if "/api/contests" in u)
+    assert all(c.locator(".link").get_attribute("data-linked") == "true" for c in cards.all())
+    page.locator("#contest-clear").click()
+    expect(page.locator("#contest-linked")).not_to_be_checked()
+    expect(cards).to_have_count(everything["total"])
     assert not watch.errors
     ctx.close()
 

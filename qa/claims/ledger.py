@@ -19,15 +19,13 @@ from collections.abc import Callable, Iterable
 from ..config import DisagreementSettings
 from ..contract import ClaimOut, ListedContestOut, ListedSideOut
 from ..domain import ArticleRecord, Contest
-from ..index.contest_table import ContestRow, ContestTable
+from ..index.contest_table import LINKED_RANK, ContestRow, ContestTable
 from ..index.layout import date_int
 from . import ContestFinder, LinkRule
 
 log = logging.getLogger(__name__)
 
 ReadArticles = Callable[[Iterable[str]], dict[str, ArticleRecord]]
-#: Added to a linked contest's rank: above any count of outlets.
-LINKED_RANK = 100_000
 
 
 def claim_key(article_id: str, start: int, end: int) -> str:

@@ -28,6 +28,9 @@ from .connection import store_errors
 #: Separates the outlets of a contest in one metadata string.
 SEP = "\x1f"
 PAGE = 2000
+#: Added to a linked contest's rank (its sides tied by the evidence, ``qa/claims/links.py``):
+#: above any count of outlets, so linked contests come first and can be told by rank alone.
+LINKED_RANK = 100_000
 
 
 class ContestRow(NamedTuple):
@@ -40,7 +43,7 @@ class ContestRow(NamedTuple):
     outlets: tuple[str, ...]
     first: int  # YYYYMMDD, 0 when undated
     last: int
-    rank: float  # higher first when no search orders the list
+    rank: float  # higher first when no search orders the list; >= LINKED_RANK: linked
     kind: str
     claims: tuple[str, ...] = ()  # "<article ID>@<start>-<end>" of each claim, sorted
 
@@ -231,13 +234,16 @@ class ContestListing:
                     self.by_article.setdefault(k[2:], []).append(n)
 
     def page(self, *, vector=None, min_similarity: float = 0.0, after: int = 0, before: int = 0,
-             sources: Sequence[str] = (), article_ids: Sequence[str] = (), limit: int = 20,
-             offset: int = 0) -> tuple[list[tuple[str, str, float | None]], int]:
+             sources: Sequence[str] = (), article_ids: Sequence[str] = (), linked: bool = False,
+             limit: int = 20, offset: int = 0) -> tuple[list[tuple[str, str, float | None]], int]:
         """(contest ID, payload, similarity to ``vector`` or None) for one page, and the total
-        that match. With a vector, the contests whose topic is at least ``min_similarity`` to it,
-        nearest first; else by rank, then the latest first."""
+        that match (``linked``: only linked contests). With a vector, the contests whose topic
+        is at least ``min_similarity`` to it, nearest first; else by rank, then the latest
+        first."""
         n = len(self.ids)
         keep = np.ones(n, dtype=bool)
+        if linked:
+            keep &= self.rank >= LINKED_RANK
         if after:
             keep &= self.last >= after
         if before:

@@ -116,11 +116,13 @@ def article(article_id: str):
 
 
 LIST_PARAMS = {"q", "source", "after", "before", "limit", "offset"}
+#: ``/api/contests`` also takes ``linked=true`` (only the contests whose sides the evidence ties).
+CONTEST_PARAMS = LIST_PARAMS | {"linked"}
 
 
-def list_args(max_q: int):
+def list_args(max_q: int, params: set[str] = LIST_PARAMS):
     """A list route's query: ``q`` (at most ``max_q`` characters), filters, limit, offset."""
-    unknown = set(request.args) - LIST_PARAMS
+    unknown = set(request.args) - params
     if unknown:
         raise BadRequest(f"unknown parameter(s): {', '.join(sorted(unknown))}")
     limit = int_arg("limit", 20, 1, 100)
@@ -147,8 +149,11 @@ def articles():
 def contests():
     """Contested points across the corpus, filtered by dates and outlets, ``q`` by meaning."""
     q, filters, limit, offset = list_args(
-        current_app.extensions["qa_settings"].answer.max_question_chars)
-    page, total = _service().list_contests(q, filters, limit, offset)
+        current_app.extensions["qa_settings"].answer.max_question_chars, CONTEST_PARAMS)
+    linked = request.args.get("linked", "false")
+    if linked not in ("true", "false"):
+        raise BadRequest("'linked' must be true or false")
+    page, total = _service().list_contests(q, filters, limit, offset, linked=linked == "true")
     out = ContestPageOut(total=total, limit=limit, offset=offset, contests=page)
     return jsonify(out.model_dump(mode="json"))
 

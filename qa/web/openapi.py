@@ -154,6 +154,10 @@ def spec(settings: Settings) -> dict:
                     {"name": "q", "in": "query", "description": "A topic, found by meaning.",
                      "schema": {"type": "string", "maxLength": settings.answer.max_question_chars}},
                     *[p for p in query if p["name"] != "q"],
+                    {"name": "linked", "in": "query", "description": "true: only the contests "
+                     "whose sides the evidence ties (a claim and its denial in one article; two "
+                     "sources' figures for one event).",
+                     "schema": {"type": "string", "enum": ["true", "false"], "default": "false"}},
                 ],
                 "responses": {"200": {"description": "A page.", **_json(_ref("ContestPage"))},
                               **_errors(400, 401, 429, 503)},

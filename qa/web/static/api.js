@@ -55,13 +55,14 @@ export async function postStream(url, body, onEvent) {
   }
 }
 
-// GET /api/contests for `filters` ({q, after, before, sources: [...]}) and one page.
+// GET /api/contests for `filters` ({q, after, before, sources: [...], linked}) and one page.
 export function contestsUrl(filters, limit, offset) {
   const p = new URLSearchParams();
   if (filters.q) p.set("q", filters.q);
   if (filters.after) p.set("after", filters.after);
   if (filters.before) p.set("before", filters.before);
   for (const s of filters.sources || []) p.append("source", s);
+  if (filters.linked) p.set("linked", "true");
   p.set("limit", String(limit));
   if (offset) p.set("offset", String(offset));
   return "/api/contests?" + p.toString();

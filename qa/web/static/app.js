@@ -170,6 +170,7 @@ function contestFilters() {
   if ($("contest-after").value) f.after = $("contest-after").value;
   if ($("contest-before").value) f.before = $("contest-before").value;
   if ($("contest-source").value) f.sources = [$("contest-source").value];
+  if ($("contest-linked").checked) f.linked = true;
   return f;
 }
 
@@ -333,7 +334,7 @@ function start() {
   window.addEventListener("hashchange", () => showView(location.hash === "#disagreements" ?
     "disagreements" : "chat"));
   $("contest-form").addEventListener("submit", (ev) => { ev.preventDefault(); loadContests(true); });
-  for (const id of ["contest-after", "contest-before", "contest-source"]) {
+  for (const id of ["contest-after", "contest-before", "contest-source", "contest-linked"]) {
     $(id).addEventListener("change", () => loadContests(true));
   }
   $("contest-q").addEventListener("search", () => {  // the box's own clear button
@@ -341,6 +342,7 @@ function start() {
   });
   $("contest-clear").addEventListener("click", () => {
     for (const id of ["contest-q", "contest-after", "contest-before", "contest-source"]) $(id).value = "";
+    $("contest-linked").checked = false;
     loadContests(true);
     $("contest-q").focus();
   });
