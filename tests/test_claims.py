@@ -328,3 +328,19 @@ def test_unhedged_flags_one_sides_figure_when_the_topic_is_the_count():
     text = ("Baghdadi died with three children [q_2]. McKenzie said two children died [q_1]. "
             "The raid took two hours [q_1].")
     assert unhedged(text, [children]) == ["Baghdadi died with three children [q_2]."]
+
+
+WITHHELD = """Gordon Sondland did not dispute the testimony of David Holmes, who said he overheard a call between Sondland and Trump.
+
+A spokesman for the campaign neither confirmed nor denied that Bloomberg was considering Hillary Clinton as a running mate.
+
+The Pentagon denied that the base had been evacuated."""
+
+
+def test_a_withheld_denial_is_no_denial(english):
+    """"did not dispute", "neither confirmed nor denied": the speaker takes no position, so
+    nothing of theirs can start or join a contest; a plain denial still is one."""
+    art = Article(id="w5", text=WITHHELD, title="Withheld", date="2019-11-21", source="Daily Test")
+    claims = claims_of(ArticleRecord(art, art.content_hash, 0, annotate(art, english)))
+    opposed = {(c.speaker, c.stance) for c in claims if c.stance != "asserts"}
+    assert opposed == {("the Pentagon", "denies")}, opposed

@@ -31,9 +31,10 @@ from .sides import unify
 __all__ = ["annotate", "Annotator", "ContestFinder", "EnglishModel", "Found", "LinkRule", "describe",
            "unhedged", "with_vectors"]
 
-#: What an annotation holds, by version: 1 claims; 2 claims and named entities. A store whose
+#: What an annotation holds, by version: 1 claims; 2 claims and named entities; 3 no denial
+#: from a withheld denial ("did not dispute", "neither confirmed nor denied"). A store whose
 #: articles were annotated by an older version annotates them again (without re-embedding).
-ANNOTATION_VERSION = 2
+ANNOTATION_VERSION = 3
 
 
 def annotate(article: Article, model: EnglishModel, embedder: Embedder | None = None) -> str:

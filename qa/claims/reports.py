@@ -184,6 +184,8 @@ def reported(sent, ctx: ArticleContext) -> list[Found]:
         if not _is_report(tok):
             continue
         lemma = tok.lemma_.lower()
+        if lemma in DENY | DISPUTE and _withheld(tok):
+            continue
         found = _content(tok)
         if found is None and lemma not in DENY | DISPUTE:
             continue
@@ -241,6 +243,17 @@ def _anaphoric(root) -> bool:
     return root.lemma_.lower() in CLAIM_NOUNS and any(
         c.dep_ == "det" and c.lower_ in ("that", "this", "those", "these", "such") for c in root.children
     ) and not any(c.dep_ in ("prep", "acl", "relcl", "ccomp", "poss", "compound") for c in root.children)
+
+
+def _withheld(verb) -> bool:
+    """A denial the speaker withholds states no position: "did not dispute", "never denied",
+    "neither confirmed nor denied", "declined to deny"."""
+    if any(c.dep_ == "neg" or c.lower_ == "never" for c in verb.children):
+        return True
+    if verb.dep_ == "xcomp" and verb.head.lemma_.lower() in ("decline", "refuse"):
+        return True
+    coordinated = (verb, verb.head) if verb.dep_ == "conj" else (verb,)
+    return any(c.dep_ == "preconj" and c.lower_ == "neither" for v in coordinated for c in v.children)
 
 
 def _is_report(verb) -> bool:
