@@ -199,6 +199,34 @@ def test_contests_found_by_older_rules_are_found_again(make_service, seed_copy):
     assert listed(svc) == before and find(before.values(), "dates", "Ghani")
 
 
+def test_articles_annotated_again_have_their_contests_found_again(make_service, seed_copy):
+    """A newer annotator changes an article's claims, not its text: its contests are looked
+    for again within the same sync."""
+    from qa.claims import ANNOTATION_VERSION, Annotator
+    from qa.corpus import read_paths
+
+    svc = make_service()
+    svc.ingest([seed_copy])
+    before = listed(svc)
+    ledger, looked = svc._ledger(), []
+
+    class Recording:
+        version = ledger.version
+
+        def __call__(self, changed, gone):
+            looked.append(sorted(changed))
+            ledger(changed, gone)
+
+    class Newer(Annotator):
+        version = ANNOTATION_VERSION + 1
+
+    index = svc.index
+    summary = index.sync(read_paths([seed_copy]), annotate=Newer(index.embedder),
+                         contests=Recording())
+    assert summary.updated == 5 and looked == [sorted(a.id for a in read_paths([seed_copy]))]
+    assert listed(svc) == before  # the same claims: the same contests
+
+
 def test_claims_off_finds_no_contests(make_service, make_settings, seed_copy):
     svc = make_service(make_settings().with_claims(False))
     svc.ingest([seed_copy])

@@ -105,8 +105,9 @@ class ContestLedger:
     """Finds and stores the contests that involve the articles a sync hands over, each marked
     ``linked`` when the evidence ties its sides (``links.LinkRule``)."""
 
-    #: 1: contests without ``linked``; 2: with it, linked ones ranked first.
-    version = 2
+    #: 1: contests without ``linked``; 2: with it, linked ones ranked first; 3: found again
+    #: for stores re-annotated (annotation 3) before a re-annotation brought its contests along.
+    version = 3
 
     def __init__(self, table: ContestTable, read: ReadArticles, finder: ContestFinder,
                  settings: DisagreementSettings):

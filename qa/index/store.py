@@ -241,7 +241,10 @@ class ChromaStore:
             after = {i: h for i, h in known.items() if i not in gone}
             after.update((a.id, a.content_hash) for a in todo)
             annotated = {i for i, e in entries.items() if e.annotated} | {a.id for a in todo + backfill}
-            unlisted = [i for i, h in after.items() if i in annotated and profiled.get(i) != (h, True)]
+            # Articles annotated again (a newer annotator) have other claims: their contests too.
+            reannotated = {a.id for a in backfill}
+            unlisted = [i for i, h in after.items() if i in annotated
+                        and (profiled.get(i) != (h, True) or i in reannotated)]
             # An article gone, or replaced by a version without claims, leaves the contests.
             unlisted_gone = [i for i in profiled if i not in after
                              or (i not in annotated and profiled[i][0] != after[i])]
