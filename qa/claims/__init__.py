@@ -131,8 +131,15 @@ class ContestFinder:
 
     def facts(self, records: dict[str, ArticleRecord]) -> ClaimFacts:
         """A look-up of what ``LinkRule`` reads of a claim of ``records``: the entities named in
-        its sentence (not values: ``VALUE_LABELS``) and its sentence vector."""
+        its sentence (not values: ``VALUE_LABELS``) and its sentence vector. Each claim is read
+        once (a contest's pairs ask about the same claims again and again)."""
+        vectors: dict[str, dict[tuple[int, int], np.ndarray | None]] = {}
+        seen: dict[tuple[str, int, int], tuple[frozenset[str], np.ndarray | None]] = {}
+
         def look(claim: Claim) -> tuple[frozenset[str], np.ndarray | None]:
+            key = (claim.article_id, claim.start, claim.end)
+            if key in seen:
+                return seen[key]
             rec = records.get(claim.article_id)
             if rec is None:
                 return frozenset(), None
@@ -140,9 +147,12 @@ class ContestFinder:
             names = frozenset(" ".join(text[s:e].lower().split()).removeprefix("the ")
                               for s, e, label in self.entities(rec) or ()
                               if label not in VALUE_LABELS and claim.start <= s and e <= claim.end)
-            vec = next((r.vec for r in self.records(rec, contestable=True)
-                        if (r.claim.start, r.claim.end) == (claim.start, claim.end)), None)
-            return names, None if vec is None else unit(np.asarray(vec, dtype=np.float32))
+            if claim.article_id not in vectors:
+                vectors[claim.article_id] = {(r.claim.start, r.claim.end): r.vec
+                                             for r in reversed(self.records(rec, contestable=True))}
+            vec = vectors[claim.article_id].get((claim.start, claim.end))
+            seen[key] = names, None if vec is None else unit(np.asarray(vec, dtype=np.float32))
+            return seen[key]
 
         return look
 
