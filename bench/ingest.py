@@ -209,10 +209,11 @@ def main(argv: list[str] | None = None) -> int:
     aps = lambda m: m.articles / m.wall  # noqa: E731
     ratios = [
         ("ingest/embedder, chunks/s, no claims", cps(nos) / cps(lim), 0.85),
-        ("ingest/embedder, chunks/s, + claims", cps(svc) / cps(lim), 0.85),
+        ("ingest/embedder, chunks/s, + claims", cps(svc) / cps(lim), 0.6),
         ("ingest/baseline, chunks/s, no claims", cps(nos) / cps(plain), 2.0),
-        ("ingest/baseline, chunks/s, + claims", cps(svc) / cps(plain), 2.0),
+        ("ingest/baseline, chunks/s, + claims", cps(svc) / cps(plain), 1.2),
         ("ingest/baseline, articles/s, no claims", aps(nos) / aps(plain), 2.0),
+        ("ingest/baseline, articles/s, + claims", aps(svc) / aps(plain), 1.2),
         ("first/re-ingest, + claims", svc.wall / again.wall, 50.0),
     ]
     print()

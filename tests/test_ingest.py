@@ -186,8 +186,8 @@ def test_articles_annotated_by_an_older_annotator_are_annotated_again_without_re
     class OldAnnotator(Annotator):
         version = 1  # claims only, as stores written before entities were kept hold them
 
-        def __call__(self, article):
-            return encode(extract(article, self.model))
+        def many(self, articles):
+            return [encode(extract(a, self.model)) for a in articles]
 
     svc = make_service()
     monkeypatch.setattr(type(svc), "_annotator", lambda self: OldAnnotator(self.index.embedder))
@@ -236,3 +236,50 @@ def test_a_large_store_builds_its_bm25_index_in_a_child_process(make_service, ma
         mine = [(c.id, round(s, 4)) for c, s in table.search(q, 10)]
         theirs = [(c.id, round(s, 4)) for c, s in inproc.index.sparse_cache.get().search(q, 10)]
         assert mine == theirs and mine
+
+
+def test_each_write_batch_is_annotated_in_one_call_ahead_of_its_write(make_service, make_settings,
+                                                                      seed_copy, tmp_path):
+    """The annotator gets whole write batches (one parse stream, one embedding call), the next
+    batch while the current one embeds; what it stores is what annotating each article alone
+    stores, and an annotator that fails leaves no article of its batch committed."""
+    import pytest
+
+    from qa.claims import Annotator, annotate
+    from qa.config import StoreSettings
+
+    svc = make_service(make_settings(store=StoreSettings(data_dir=tmp_path / "a", write_batch=2)))
+    batches = []
+
+    class Counting(Annotator):
+        def many(self, articles):
+            batches.append([a.id for a in articles])
+            return super().many(articles)
+
+    svc._annotator = lambda: Counting(svc.index.embedder)
+    svc.ingest([seed_copy])
+    assert [len(b) for b in batches] == [2, 2, 1]
+    assert sorted(i for b in batches for i in b) == SEED_IDS
+    model = Counting(svc.index.embedder).model
+    for rec in svc.index.articles(SEED_IDS).values():
+        assert rec.claims == annotate(rec.article, model, svc.index.embedder)
+
+    broken = make_service(make_settings(store=StoreSettings(data_dir=tmp_path / "b", write_batch=2)))
+    calls = []
+
+    class Failing(Annotator):
+        def many(self, articles):
+            calls.append(len(articles))
+            if len(calls) == 2:
+                raise RuntimeError("annotator died")
+            return super().many(articles)
+
+    broken._annotator = lambda: Failing(broken.index.embedder)
+    with pytest.raises(RuntimeError, match="annotator died"):
+        broken.ingest([seed_copy])
+    committed = broken.index.articles(SEED_IDS)
+    assert len(committed) == 2 and all(r.claims for r in committed.values())
+    broken._annotator = lambda: Annotator(broken.index.embedder)
+    again = broken.ingest([seed_copy])
+    assert (again.added, again.unchanged) == (3, 2)
+    assert sorted(chunk_ids_by_article(broken)) == SEED_IDS

@@ -20,7 +20,7 @@ from ..domain import Article, ArticleRecord, Claim
 from ..embedding import Embedder
 from ..lru import Recent
 from .contests import build
-from .extract import parse
+from .extract import parse_many
 from .nlp import EnglishModel
 from .groups import Found, unit
 from .links import VALUE_LABELS, ClaimFacts, LinkRule
@@ -40,10 +40,20 @@ ANNOTATION_VERSION = 3
 def annotate(article: Article, model: EnglishModel, embedder: Embedder | None = None) -> str:
     """The claims stored with ``article`` at ingest, and its named entities; with an embedder,
     each contestable claim carries its sentence vector so that answering never embeds claims."""
-    records, entities = parse(article, model)
+    return annotate_many([article], model, embedder)[0]
+
+
+def annotate_many(articles: list[Article], model: EnglishModel,
+                  embedder: Embedder | None = None) -> list[str]:
+    """``annotate`` of each article: one parse stream and one embedding call for all of them."""
+    parsed = parse_many(articles, model)
     if embedder is not None:
-        records = with_vectors(records, embedder)
-    return encode(records, entities)
+        flat = with_vectors([r for records, _ in parsed for r in records], embedder)
+        at = 0
+        for n, (records, entities) in enumerate(parsed):
+            parsed[n] = flat[at : at + len(records)], entities
+            at += len(records)
+    return [encode(records, entities) for records, entities in parsed]
 
 
 class Annotator:
@@ -57,7 +67,11 @@ class Annotator:
         self.model = model or EnglishModel()
 
     def __call__(self, article: Article) -> str:
-        return annotate(article, self.model, embedder=self.embedder)
+        return self.many([article])[0]
+
+    def many(self, articles: list[Article]) -> list[str]:
+        """The annotations of ``articles``, made together (what ingest calls per write batch)."""
+        return annotate_many(articles, self.model, embedder=self.embedder)
 
 
 def _contestable(r: Record) -> bool:

@@ -15,7 +15,8 @@ from . import sentences as sentence_table
 
 #: What is computed per article at ingest besides its vectors: its attributed claims, in the
 #: stored form ``qa.claims`` writes and reads (the store keeps it as an opaque string). An
-#: annotator may carry a ``version``: articles annotated by an older one are annotated again.
+#: annotator may carry a ``version``: articles annotated by an older one are annotated again,
+#: and a ``many(articles)`` that annotates a write batch at once (``annotate_all``).
 Annotator = Callable[[Article], str]
 Progress = Callable[[int, int], None]
 class ContestHook(Protocol):
@@ -73,6 +74,13 @@ def chunk_from_record(cid: str, text: str, meta: dict) -> Chunk:
         date=meta.get("date") or None, source=meta.get("source") or None,
         content_hash=meta.get("content_hash", ""),
     )
+
+
+def annotate_all(annotate: Annotator, articles: list[Article]) -> list[str]:
+    """The annotations of ``articles``: through the annotator's ``many`` where it has one (it
+    parses and embeds them together), else one call per article."""
+    many = getattr(annotate, "many", None)
+    return list(many(articles)) if many is not None else [annotate(a) for a in articles]
 
 
 def annotation_version(annotate: Annotator | None) -> int:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 import weakref
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 
@@ -27,7 +27,7 @@ from .chunking import Chunker
 from .connection import SIDE_COLLECTIONS, StoreConnection, state_of, store_errors
 from .contest_table import ContestTable
 from .layout import (ANNOTATION_VERSION_KEY, CLAIMS_KEY, SENTENCES_KEY, Annotator, ContestHook, Entry,
-                     Progress, annotated_version, annotation_version, article_metadata,
+                     Progress, annotate_all, annotated_version, annotation_version, article_metadata,
                      article_record, chunk_from_record, chunk_metadata, collection_name,
                      where_clause)
 
@@ -257,14 +257,29 @@ class ChromaStore:
                 self._sweep()
             added = updated = n_chunks = 0
             step = self.cfg.write_batch
-            for b in range(0, len(todo), step):
-                batch = todo[b : b + step]
-                n_chunks += self._write(batch, annotate)
-                for a in batch:
-                    added += a.id not in known
-                    updated += a.id in known
-                if progress:
-                    progress(min(b + step, len(todo)), len(todo) + len(backfill))
+            batches = [todo[b : b + step] for b in range(0, len(todo), step)]
+            # Annotating (a spaCy parse, mostly holding the GIL) runs on its own thread one
+            # write batch ahead of embedding (onnxruntime releases the GIL), so the two keep
+            # both cores busy rather than waiting for each other at every batch.
+            with ThreadPoolExecutor(1, thread_name_prefix="annotate") as pool:
+                ahead = [pool.submit(annotate_all, annotate, batches[0])] if annotate and batches else []
+                try:
+                    for k, batch in enumerate(batches):
+                        if ahead and k + 1 < len(batches):
+                            ahead.append(pool.submit(annotate_all, annotate, batches[k + 1]))
+                        n_chunks += self._write(batch, ahead[k] if ahead else None,
+                                                annotation_version(annotate))
+                        if ahead:
+                            ahead[k] = None  # its annotations are written: let them go
+                        for a in batch:
+                            added += a.id not in known
+                            updated += a.id in known
+                        if progress:
+                            progress(sum(map(len, batches[: k + 1])), len(todo) + len(backfill))
+                finally:
+                    for f in ahead:
+                        if f is not None:
+                            f.cancel()
             for b in range(0, len(backfill), step):
                 self._annotate_only(backfill[b : b + step], annotate)
                 if progress:
@@ -289,20 +304,13 @@ class ChromaStore:
             skipped=tuple(skipped), chunks=n_chunks, seconds=time.perf_counter() - t0,
         )
 
-    def _write(self, batch: list[Article], annotate: Annotator | None) -> int:
+    def _write(self, batch: list[Article], pending: Future | None, version: int) -> int:
+        """Writes ``batch``: its chunks and their vectors, then each article's manifest record
+        (its commit mark) with the annotations ``pending`` makes of it (None: not annotated)."""
         chunked = [(a, self.chunker.split(a)) for a in batch]
         flat = [c for _, cs in chunked for c in cs]
-        if annotate is None:
-            vectors, tables = sentence_table.embed_chunks(self.embedder, chunked)
-            annotations = None
-        else:
-            # Annotating (a spaCy parse, mostly holding the GIL) runs beside embedding (onnxruntime
-            # releases it), so the two share both cores rather than taking turns: ~8% less wall
-            # time for ingest with claims on 2 cores, measured side by side.
-            with ThreadPoolExecutor(1, thread_name_prefix="annotate") as pool:
-                pending = pool.submit(lambda: [annotate(a) for a, _ in chunked])
-                vectors, tables = sentence_table.embed_chunks(self.embedder, chunked)
-                annotations = pending.result()
+        vectors, tables = sentence_table.embed_chunks(self.embedder, chunked)
+        annotations = pending.result() if pending is not None else None
         for b in range(0, len(flat), 1000):
             part = flat[b : b + 1000]
             self.chunks.upsert(
@@ -315,7 +323,7 @@ class ChromaStore:
             embeddings=[[1.0] for _ in chunked],
             documents=[a.text for a, _ in chunked],
             metadatas=[article_metadata(a, len(cs), annotations[n] if annotations else None,
-                                         tables[n], annotation_version(annotate))
+                                         tables[n], version)
                        for n, (a, cs) in enumerate(chunked)],
         )
         for a, _ in chunked:
@@ -331,8 +339,9 @@ class ChromaStore:
         batch = [a for a in batch if a.id in metas]
         self.manifest.update(
             ids=[a.id for a in batch],
-            metadatas=[{**metas[a.id], CLAIMS_KEY: annotate(a),
-                        ANNOTATION_VERSION_KEY: annotation_version(annotate)} for a in batch],
+            metadatas=[{**metas[a.id], CLAIMS_KEY: claims,
+                        ANNOTATION_VERSION_KEY: annotation_version(annotate)}
+                       for a, claims in zip(batch, annotate_all(annotate, batch))],
         )
 
     def _sweep(self) -> None:
