@@ -344,3 +344,29 @@ def test_a_withheld_denial_is_no_denial(english):
     claims = claims_of(ArticleRecord(art, art.content_hash, 0, annotate(art, english)))
     opposed = {(c.speaker, c.stance) for c in claims if c.stance != "asserts"}
     assert opposed == {("the Pentagon", "denies")}, opposed
+
+
+FORMER = """Biden's former staffer Tara Reade said he assaulted her in 1993.
+
+Biden's spokeswoman Kate Bedingfield said the claim was untrue.
+
+New York City's former chief medical examiner insisted Wednesday that the death was a homicide.
+
+The New York City medical examiner said in August that an autopsy showed a suicide.
+
+Afghanistan's former vice president Amrullah Saleh said the resistance still held the valley."""
+
+
+def test_a_former_official_speaks_for_themselves(english):
+    """A role put in the past ("former", "onetime", "retired") no longer ties its holder to the
+    body beside it: Reade is not on Biden's side, the city's former examiner is not the city's
+    examiner (whose finding he disputes), Saleh is not Afghanistan; current roles still are."""
+    art = Article(id="w6", text=FORMER, title="Former", date="2020-05-01", source="Daily Test")
+    sides = {c.speaker: c.side for c in claims_of(ArticleRecord(art, art.content_hash, 0,
+                                                                   annotate(art, english)))
+             if c.attributed}
+    assert sides["Tara Reade"] == "Tara Reade"
+    assert sides["Kate Bedingfield"] == "Biden"
+    assert sides["New York City's former chief medical examiner"] != "New York City"
+    assert sides["the New York City medical examiner"] == "New York City"
+    assert sides["Amrullah Saleh"] == "Amrullah Saleh"

@@ -32,9 +32,11 @@ __all__ = ["annotate", "Annotator", "ContestFinder", "EnglishModel", "Found", "L
            "unhedged", "with_vectors"]
 
 #: What an annotation holds, by version: 1 claims; 2 claims and named entities; 3 no denial
-#: from a withheld denial ("did not dispute", "neither confirmed nor denied"). A store whose
-#: articles were annotated by an older version annotates them again (without re-embedding).
-ANNOTATION_VERSION = 3
+#: from a withheld denial ("did not dispute", "neither confirmed nor denied"); 4 a former
+#: official speaks for themselves, not for the body beside their old role ("Biden's former
+#: staffer Tara Reade" is not Biden's side). A store whose articles were annotated by an older
+#: version annotates them again (without re-embedding).
+ANNOTATION_VERSION = 4
 
 
 def annotate(article: Article, model: EnglishModel, embedder: Embedder | None = None) -> str:

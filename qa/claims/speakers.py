@@ -169,6 +169,18 @@ def side_of(toks, ctx: ArticleContext) -> tuple[str, bool] | None:
 
 
 #: Nouns that make a name an organisation when they follow it ("Trump campaign").
+#: Words that put a role in the past. A former official no longer speaks for the body named
+#: beside the role: "New York City's former chief medical examiner" and "former Trump adviser
+#: Roger Stone" speak for themselves, not for New York City or Trump.
+_PAST = frozenset("former onetime one-time erstwhile ex retired".split())
+
+
+def _past(tok) -> bool:
+    """``tok`` (a role or a name) is modified by a word that puts its role in the past."""
+    return tok is not None and any(c.dep_ in ("amod", "advmod", "compound", "nmod")
+                                   and c.lower_ in _PAST for c in tok.children)
+
+
 _BODIES = frozenset("campaign administration government team party ministry department office "
                     "military army committee council agency".split())
 
@@ -251,7 +263,9 @@ def speaker(subjects: list, ctx: ArticleContext) -> Speaker | None:
         name = name_of(name_tok)
         aff = (_affiliation(role_tok) if role_tok is not None else []) or _affiliation(name_tok)
         known = ctx.persons.get(name.split()[-1].lower())
-        if aff:
+        if aff and (_past(role_tok) or _past(name_tok)):
+            side = None  # "former Trump adviser Roger Stone": his own side
+        elif aff:
             side = side_of(aff, ctx)
         elif known is not None and (known.name.endswith(name) or name.endswith(known.name)):
             return Speaker(known.name, known.side, known.affiliation, True, known.role, known.det)
@@ -268,6 +282,9 @@ def speaker(subjects: list, ctx: ArticleContext) -> Speaker | None:
             # "the spokesman explained", "the source told": the last one quoted in that role
             return ctx.by_role.get(tok.lemma_.lower()) or (
                 ctx.last_person if tok.lemma_.lower() != "source" else None)
+        if aff and _past(tok):  # "the city's former medical examiner": a side of their own
+            phrase = phrase_text(group_tokens(tok))
+            return Speaker(phrase, phrase, phrase_text(aff), False, tok.lemma_.lower(), False)
         side = side_of(aff, ctx) if aff else None
         if side is None:
             return None
@@ -277,6 +294,9 @@ def speaker(subjects: list, ctx: ArticleContext) -> Speaker | None:
     if not (tok.pos_ == "PROPN" or tok.lemma_.lower() in GENERIC_GROUP | _PEOPLE
             or any(t.ent_type_ in ("ORG", "GPE", "NORP", "PERSON") for t in toks)):
         return None  # "such a war would contradict ...": not someone who speaks
+    if _past(tok):  # "New York City's former chief medical examiner": not New York City
+        phrase = phrase_text(toks)
+        return Speaker(phrase, phrase, None, False, None, False)
     side = side_of(toks, ctx)
     if side is None:
         return None
