@@ -182,6 +182,19 @@ def test_a_claim_quoted_then_confirmed_is_no_contest(embedder, english):
     ) == []
 
 
+def test_counts_of_two_shootings_named_in_one_sentence_are_no_contest(embedder, english):
+    """A sentence that mentions an earlier event's place ("after the shooting in Texas") gives
+    its figure for the place nearest to it (Dayton): it does not contradict El Paso's count."""
+    assert [k for k in _contests(
+        embedder, english,
+        ("Wire A", "2019-08-05", "Less than 24 hours after the shooting in Texas, a masked gunman "
+                                 "began shooting in a nightlife district of Dayton, Ohio, killing "
+                                 "nine people."),
+        ("Wire B", "2019-08-05", "In El Paso, Texas, a gunman opened fire in a crowded store, "
+                                 "killing 22 people, police said."),
+    ) if k.kind == "numbers"] == []
+
+
 def test_a_written_denial_and_differing_figures_are_contests(embedder, english):
     found = _contests(
         embedder, english,

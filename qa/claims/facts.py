@@ -132,7 +132,7 @@ def quantities(span, ctx: ArticleContext, year_hint: str | None = None) -> list[
     day = days[0][1] if len(days) == 1 else ""
     if not day and any(e.label_ == "DATE" and _PERIOD.search(e.text) for e in sent.ents):
         day = PERIOD  # "four soldiers were killed earlier this year"
-    places = tuple(sorted({e.text for e in sent.ents if e.label_ in ("GPE", "LOC")}))
+    place_ents = [e for e in sent.ents if e.label_ in ("GPE", "LOC")]
     seen: set[int] = set()
     cands = [(e.root, e.text, e.start, e.end) for e in doc.ents
              if e.label_ == "CARDINAL" and lo_i <= e.start and e.end <= hi_i]
@@ -167,8 +167,27 @@ def quantities(span, ctx: ArticleContext, year_hint: str | None = None) -> list[
         phrase = " ".join(words) + (" were " if passive else " ") + vtext
         out.append(Quantity(text=text, lo=rng[0], hi=rng[1], noun=noun.lemma_.lower(),
                             verbs=tuple(sorted({v.lemma_.lower() for v in verbs})), phrase=phrase,
-                            counted=" ".join(words), date=day, places=places))
+                            counted=" ".join(words), date=day, places=_nearest_places(root, place_ents)))
     return out
+
+
+def _nearest_places(tok, ents) -> tuple[str, ...]:
+    """The places a figure is about: of the places its sentence names, those nearest to it in
+    the parse. "Less than 24 hours after the shooting in Texas, a gunman began shooting in
+    Dayton, Ohio, killing nine people": nine is Dayton's, not Texas's (nor Ohio's, which only
+    says where Dayton is)."""
+    if not ents:
+        return ()
+    up = {t.i: d for d, t in enumerate([tok, *tok.ancestors])}
+
+    def distance(e) -> int:
+        for d, t in enumerate([e.root, *e.root.ancestors]):
+            if t.i in up:
+                return d + up[t.i]
+        return 10**6
+
+    dist = [distance(e) for e in ents]
+    return tuple(sorted({e.text for e, d in zip(ents, dist) if d == min(dist)}))
 
 
 def _subject(verb, ctx: ArticleContext, depth: int = 0):

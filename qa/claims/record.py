@@ -35,7 +35,7 @@ class Quantity:
     phrase: str  # "Taliban fighters were killed"
     counted: str = ""  # "Taliban fighters", embedded to compare counted things across articles
     date: str = ""  # the day the sentence gives, if it gives one
-    places: tuple[str, ...] = ()  # places the sentence names
+    places: tuple[str, ...] = ()  # the places the figure is about: those its sentence names nearest to it
     vec: np.ndarray | None = None
 
 
