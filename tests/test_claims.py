@@ -370,3 +370,21 @@ def test_a_former_official_speaks_for_themselves(english):
     assert sides["New York City's former chief medical examiner"] != "New York City"
     assert sides["the New York City medical examiner"] == "New York City"
     assert sides["Amrullah Saleh"] == "Amrullah Saleh"
+
+
+OPPOSED = """The deal comes as the administration is trying to counter the influence of the Chinese firm.
+
+The senators rejected the deal on Tuesday.
+
+The Pentagon disputed the figures, saying only 11 troops were hurt.
+
+Iran rejected the allegations as baseless."""
+
+
+def test_opposing_a_thing_is_no_denial(english):
+    """"reject", "dispute", "counter" take a claim only when their object names one: rejecting
+    a deal or countering an influence opposes an act, and starts no contest."""
+    art = Article(id="w7", text=OPPOSED, title="Opposed", date="2020-01-10", source="Daily Test")
+    opposed = {(c.speaker, c.stance) for c in claims_of(ArticleRecord(
+        art, art.content_hash, 0, annotate(art, english))) if c.stance != "asserts"}
+    assert opposed == {("the Pentagon", "disputes"), ("Iran", "denies")}, opposed

@@ -35,9 +35,10 @@ __all__ = ["annotate", "Annotator", "ContestFinder", "EnglishModel", "Found", "L
 #: from a withheld denial ("did not dispute", "neither confirmed nor denied"); 4 a former
 #: official speaks for themselves, not for the body beside their old role ("Biden's former
 #: staffer Tara Reade" is not Biden's side); 5 a figure is about the places nearest to it in
-#: its sentence, not every place the sentence names. A store whose articles were annotated by
+#: its sentence, not every place the sentence names; 6 "rejected the deal", "countered the
+#: influence" oppose a thing, not a claim: no denial. A store whose articles were annotated by
 #: an older version annotates them again (without re-embedding).
-ANNOTATION_VERSION = 5
+ANNOTATION_VERSION = 6
 
 
 def annotate(article: Article, model: EnglishModel, embedder: Embedder | None = None) -> str:

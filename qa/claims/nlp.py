@@ -51,6 +51,17 @@ assess suspect
 #: Reporting verbs whose subject opposes what follows.
 DENY = frozenset("deny refute reject dismiss rebut contradict disavow".split())
 DISPUTE = frozenset("dispute contest counter challenge question".split())
+#: Opposing verbs whose object is said to be untrue whatever it names ("denied involvement",
+#: "refuted the figures"). The others oppose a claim only when their object names one
+#: ("rejected the allegations", "disputed the figures"), not a thing or an act ("rejected the
+#: deal", "countered the influence of Chinese firms", "challenged the rule").
+TRUTH_DENY = frozenset("deny refute rebut disavow contradict".split())
+#: Nouns whose referent is something said or found to be so: what "reject", "dismiss",
+#: "dispute", "contest", "counter", "challenge" or "question" can take as a claim.
+PROPOSITION_NOUNS = frozenset("""
+figure number count tally estimate finding conclusion assessment description portrayal
+depiction idea notion premise theory interpretation reading analysis testimony evidence
+""".split())
 #: Words that call a reported claim false when they are its predicate or object.
 FALSITY = frozenset("""
 wrong false untrue baseless groundless fake inaccurate incorrect misleading disinformation

@@ -4,7 +4,8 @@ clause, the stance (denies, disputes, asserts) and the side a denial answers."""
 
 from __future__ import annotations
 
-from .nlp import CLAIM_NOUNS, DENY, DISPUTE, FALSITY, GENERIC_GROUP, PRONOUNS, REPORTING, ROLES
+from .nlp import (CLAIM_NOUNS, DENY, DISPUTE, FALSITY, GENERIC_GROUP, PRONOUNS,
+                  PROPOSITION_NOUNS, REPORTING, ROLES, TRUTH_DENY)
 from .record import ANY_REPORT
 from .speakers import ArticleContext, Speaker, side_of, speaker
 
@@ -108,7 +109,8 @@ def _content(verb) -> tuple[object, list] | None:
                  for pc in p.children for x in pc.children if x.dep_ == "ccomp"]
     if not comps:
         comps = [c for c in verb.children if c.dep_ == "dobj"
-                 and (verb.lemma_ in DENY | DISPUTE or c.lemma_.lower() in CLAIM_NOUNS)]
+                 and (verb.lemma_ in TRUTH_DENY or c.lemma_.lower() in CLAIM_NOUNS
+                      or (verb.lemma_ in DENY | DISPUTE and (_names_a_claim(c) or c.pos_ == "PRON")))]
     if not comps and verb.dep_ == "parataxis" and verb.head.pos_ in ("VERB", "AUX"):
         # '"So yeah," Graham said, "this is ..."': the tag hangs from what was said
         inner = {t.i for t in verb.subtree}
@@ -124,6 +126,19 @@ def _content(verb) -> tuple[object, list] | None:
                m.dep_ == "mark" and m.lower_ in ("though", "although", "whereas") for m in t.children))}
     cut = {x.i for t in toks if t.i in cut for x in t.subtree}
     return root, [t for t in toks if t.i not in cut]
+
+
+def _names_a_claim(tok) -> bool:
+    """``tok`` (an object) names something said or found: "the allegations", "the figures"."""
+    return tok.lemma_.lower() in CLAIM_NOUNS or tok.lemma_.lower() in PROPOSITION_NOUNS
+
+
+def _opposes_a_thing(verb) -> bool:
+    """An opposing verb whose object is a thing or an act, not a claim: "rejected the deal",
+    "trying to counter the influence of Chinese companies"."""
+    lemma = verb.lemma_.lower()
+    return lemma in (DENY | DISPUTE) - TRUTH_DENY and any(
+        c.dep_ == "dobj" and c.pos_ != "PRON" and not _names_a_claim(c) for c in verb.children)
 
 
 def target_of(root, ctx: ArticleContext) -> str | None:
@@ -184,7 +199,7 @@ def reported(sent, ctx: ArticleContext) -> list[Found]:
         if not _is_report(tok):
             continue
         lemma = tok.lemma_.lower()
-        if lemma in DENY | DISPUTE and _withheld(tok):
+        if lemma in DENY | DISPUTE and (_withheld(tok) or _opposes_a_thing(tok)):
             continue
         found = _content(tok)
         if found is None and lemma not in DENY | DISPUTE:
