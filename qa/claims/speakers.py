@@ -5,7 +5,7 @@ with the article's acronyms, pronouns and surnames resolved."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .names import acronym, clean_name, group_tokens, name_of, phrase_text, without_clauses
 from .nlp import GENERIC_GROUP, PRONOUNS, ROLES
@@ -168,7 +168,6 @@ def side_of(toks, ctx: ArticleContext) -> tuple[str, bool] | None:
     return None
 
 
-#: Nouns that make a name an organisation when they follow it ("Trump campaign").
 #: Words that put a role in the past. A former official no longer speaks for the body named
 #: beside the role: "New York City's former chief medical examiner" and "former Trump adviser
 #: Roger Stone" speak for themselves, not for New York City or Trump.
@@ -181,6 +180,12 @@ def _past(tok) -> bool:
                                    and c.lower_ in _PAST for c in tok.children)
 
 
+def _own_side(phrase: str, affiliation: str | None) -> Speaker:
+    """A speaker who speaks for nobody but themselves: "the city's former medical examiner"."""
+    return Speaker(phrase, phrase, affiliation, False, None, False)
+
+
+#: Nouns that make a name an organisation when they follow it ("Trump campaign").
 _BODIES = frozenset("campaign administration government team party ministry department office "
                     "military army committee council agency".split())
 
@@ -283,8 +288,8 @@ def speaker(subjects: list, ctx: ArticleContext) -> Speaker | None:
             return ctx.by_role.get(tok.lemma_.lower()) or (
                 ctx.last_person if tok.lemma_.lower() != "source" else None)
         if aff and _past(tok):  # "the city's former medical examiner": a side of their own
-            phrase = phrase_text(group_tokens(tok))
-            return Speaker(phrase, phrase, phrase_text(aff), False, tok.lemma_.lower(), False)
+            return replace(_own_side(phrase_text(group_tokens(tok)), phrase_text(aff)),
+                           role=tok.lemma_.lower())
         side = side_of(aff, ctx) if aff else None
         if side is None:
             return None
@@ -295,8 +300,7 @@ def speaker(subjects: list, ctx: ArticleContext) -> Speaker | None:
             or any(t.ent_type_ in ("ORG", "GPE", "NORP", "PERSON") for t in toks)):
         return None  # "such a war would contradict ...": not someone who speaks
     if _past(tok):  # "New York City's former chief medical examiner": not New York City
-        phrase = phrase_text(toks)
-        return Speaker(phrase, phrase, None, False, None, False)
+        return _own_side(phrase_text(toks), None)
     side = side_of(toks, ctx)
     if side is None:
         return None
