@@ -15,9 +15,9 @@ FAR = np.array([1.0, 0.0]), np.array([0.0, 1.0])  # cosine 0
 
 
 def claim(article: str, start: int, speaker: str, stance: str = "asserts", date: str = "2020-01-08",
-          quote: str = "") -> Claim:
+          quote: str = "", attributed: bool = True) -> Claim:
     return Claim(speaker=speaker, side=speaker, stance=stance, quote=quote or f"{speaker} said so.",
-                 article_id=article, start=start, end=start + 40, date=date)
+                 article_id=article, start=start, end=start + 40, date=date, attributed=attributed)
 
 
 def facts_of(table: dict):
@@ -78,3 +78,17 @@ def test_two_figures_an_outlet_gives_itself_are_not_a_contest():
     assert not RULE.linked(figures(a, b), facts_of(both))
     c = claim("a1", 100, "the WHO")
     assert RULE.linked(figures(a, c), facts_of(both))
+
+
+def test_figures_an_outlet_states_in_its_own_voice_are_not_linked():
+    """"Three other officers ... have not been charged" (USA TODAY, in its own voice) against
+    "four Minneapolis officers are now charged" (CNN, own voice): two counts of a changing
+    story, not a disagreement; with a source quoted on each side they are."""
+    shared = frozenset({"minneapolis"})
+    table = {("a1", 0): (shared, NEAR[0]), ("a2", 0): (shared, NEAR[1])}
+    own = claim("a1", 0, "USA TODAY", attributed=False), claim("a2", 0, "CNN", attributed=False)
+    assert not RULE.linked(figures(*own), facts_of(table))
+    one_quoted = claim("a1", 0, "USA TODAY", attributed=False), claim("a2", 0, "the police")
+    assert not RULE.linked(figures(*one_quoted), facts_of(table))
+    quoted = claim("a1", 0, "the prosecutors"), claim("a2", 0, "the police")
+    assert RULE.linked(figures(*quoted), facts_of(table))

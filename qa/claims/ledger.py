@@ -106,8 +106,9 @@ class ContestLedger:
     ``linked`` when the evidence ties its sides (``links.LinkRule``)."""
 
     #: 1: contests without ``linked``; 2: with it, linked ones ranked first; 3: found again
-    #: for stores re-annotated (annotation 3) before a re-annotation brought its contests along.
-    version = 3
+    #: for stores re-annotated (annotation 3) before a re-annotation brought its contests along;
+    #: 4: figures linked only between quoted sources (``links``).
+    version = 4
 
     def __init__(self, table: ContestTable, read: ReadArticles, finder: ContestFinder,
                  settings: DisagreementSettings):
