@@ -89,18 +89,19 @@ def anaphoric(d: Record) -> bool:
     return d.claim.stance != "asserts" and _bare(d)
 
 
-def _links(d: Record, a: Record, sim: float) -> bool:
-    """Does denial ``d`` answer assertion ``a``? (Anaphoric denials are linked apart: to the
-    claim of another side they answer in their own article, ``_anaphoric_links``.)"""
-    if a.claim.side == d.claim.side or anaphoric(d):
+def _links(d: Record, a: Record, sim: float, soft: bool, bare: bool) -> bool:
+    """Does denial ``d`` answer assertion ``a``? ``soft`` and ``bare``: ``_soft(d)`` and
+    ``_bare(d)``, read once per denial. (Anaphoric denials are linked apart: to the claim of
+    another side they answer in their own article, ``_anaphoric_links``.)"""
+    if a.claim.side == d.claim.side:
         return False
-    if _soft(d):
+    if soft:
         # Only the same proposition negated: the same main verb. Sharing a subject or object
         # noun is not enough ("he does not have any involvement in my investment decisions" is
         # no answer to "he asked his financial adviser to reverse a purchase"): on the
         # AllSides dev events that path made about half the contests found, nearly all false.
         return bool(d.pred) and d.pred == a.pred and sim >= SIM_SOFT
-    if _bare(d) and a.claim.article_id != d.claim.article_id:
+    if bare and a.claim.article_id != d.claim.article_id:
         return False
     if d.target and d.target != ANY_REPORT:
         if a.claim.side != d.target:
@@ -111,6 +112,10 @@ def _links(d: Record, a: Record, sim: float) -> bool:
     if d.target == ANY_REPORT and (set(d.keys) & set(a.keys)) - _VAGUE_KEYS - names:
         return sim >= SIM_SHARED_KEY
     return sim >= SIM_OPEN
+
+
+#: No link is made below this similarity, whatever the path (``_links``).
+_SIM_LEAST = min(SIM_SOFT, SIM_SAME_ARTICLE, SIM_TARGETED, SIM_SHARED_KEY, SIM_OPEN)
 
 
 def _anaphoric_links(recs: list[Record], deny: list[int], asserts: list[int], sims) -> list:
@@ -152,9 +157,16 @@ def denials(recs: list[Record]) -> list[Found]:
     sims = vecs @ vecs.T
     u = UnionFind(len(recs))
     linked: set[int] = set()
+    assert_at = np.array(asserts)
     for d in deny:
-        for a in asserts:
-            if _links(recs[d], recs[a], float(sims[d, a])):
+        rd = recs[d]
+        if anaphoric(rd):
+            continue  # linked apart, below
+        # What the denial is, read once; the pairs too far apart in meaning to link, skipped.
+        soft, bare = _soft(rd), _bare(rd)
+        row = sims[d, assert_at]
+        for a, sim in zip(assert_at[row >= _SIM_LEAST].tolist(), row[row >= _SIM_LEAST].tolist()):
+            if _links(rd, recs[a], sim, soft, bare):
                 u.join(d, a)
                 linked |= {d, a}
     for d, a in _anaphoric_links(recs, deny, asserts, sims):
@@ -193,10 +205,10 @@ def denials(recs: list[Record]) -> list[Found]:
         # The assertion closest to the denials states the point best.
         rep = max(as_, key=lambda i: float(sims[i, ds].max() + sims[i, ds].mean()))
         sides = []
-        for name in sorted(asserting, key=lambda s: -sum(_side_name(recs[i]) == s for i in as_)):
+        for name in sorted(asserting, key=lambda s: (-sum(_side_name(recs[i]) == s for i in as_), s)):
             claims = [recs[i].claim for i in members if _side_name(recs[i]) == name]
             sides.append(ContestSide(f"claimed by {_display(recs, name, claims)}", in_order(claims)))
-        for name in sorted(denying, key=lambda s: -sum(_side_name(recs[i]) == s for i in ds)):
+        for name in sorted(denying, key=lambda s: (-sum(_side_name(recs[i]) == s for i in ds), s)):
             claims = [recs[i].claim for i in members if _side_name(recs[i]) == name]
             sides.append(ContestSide(f"denied by {_display(recs, name, claims)}", in_order(claims)))
         contest = Contest(topic=_topic(recs[rep], recs), sides=tuple(sides), kind="denial")
