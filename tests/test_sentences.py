@@ -118,3 +118,24 @@ def test_two_articles_giving_different_years_for_what_was_asked_are_a_contest(ma
     assert values, ans.text
     assert {s.position for s in values[0].sides} == {"1856", "1900"}
     assert "County Herald" in ans.text and "City Times" in ans.text  # each year attributed
+
+
+def test_the_side_of_a_figure_contest_is_the_figure_that_counts_what_was_asked(make_service):
+    """Each article's side is its figure for what the question counts ("31 states"), not the
+    first of its figures as text ("4" of "4 million workers"), and "thirty-one" is 31."""
+    svc = make_service()
+    svc.ingest_items([
+        Article(id="law-a", title="Ruling on workplace bias", source="County Herald",
+                date="2020-06-16",
+                text="About 4 million workers were affected, and in thirty-one states no state "
+                     "law protected gay workers from being fired."),
+        Article(id="law-b", title="What the ruling changes", source="City Times",
+                date="2020-06-16",
+                text="Before the ruling, 27 states had no state law protecting gay workers from "
+                     "being fired, out of 50 states."),
+    ])
+    ans = svc.ask("In how many states did no state law protect gay workers from being fired?")
+    assert not ans.abstained, ans.text
+    values = [k for k in ans.contested if k.kind in ("values", "numbers")]
+    assert values, ans.text
+    assert {s.position.lower() for s in values[0].sides} == {"thirty-one", "27"}

@@ -130,7 +130,7 @@ class Pipeline:
         chosen = (contest_stage.distinct(
             contest_stage.choose(ccands, self.contest_model, self.settings.answer.max_contests)
             + discrepancies(selection, records, self.lexicon, claim_at)
-            + differing_answers(q, selection, records, claim_at))
+            + differing_answers(q, selection, records, self.lexicon, claim_at))
                   if selection.answerable else [])
         timings["contests"] = _ms(t)
         return Prepared(q, evidence, records, selection, ccands, chosen, timings)

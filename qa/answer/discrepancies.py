@@ -51,7 +51,7 @@ def discrepancies(selection: Selection, records: dict[str, ArticleRecord],
 
 
 def differing_answers(q: Question, selection: Selection, records: dict[str, ArticleRecord],
-                      claim_at: "ClaimAt | None" = None) -> list[Contest]:
+                      lexicon: Lexicon, claim_at: "ClaimAt | None" = None) -> list[Contest]:
     """A contest when the chosen sentences of different articles give the date or number the
     question asks for, and no two articles' values agree (module docstring)."""
     kind = DATE if DATE in q.wants else NUMBER if NUMBER in q.wants else None
@@ -74,7 +74,7 @@ def differing_answers(q: Question, selection: Selection, records: dict[str, Arti
         return []
     sides: dict[str, list[tuple[Candidate, tuple[int, int]]]] = {}
     for cand, vals in items:
-        value = min(vals) if kind == DATE else min(vals, key=lambda v: v[2])[2]
+        value = min(vals) if kind == DATE else _answering_figure(cand.text, vals, q, lexicon)
         span = _span_of(cand.text, value)
         sides.setdefault(_key(cand.text[span[0]:span[1]]), []).append((cand, span))
     topic = "what the articles give for “" + q.text.rstrip("?. ") + "”"
@@ -101,6 +101,28 @@ def _figures(text: str, question: str) -> frozenset:
         if rng is not None:
             out.add((rng[0], rng[1], written))
     return frozenset(out)
+
+
+#: Words after a figure read for what it counts ("27 states", "three more police officers").
+_COUNTED_WORDS = 4
+#: What a question counts: the noun after "how many" or "the number of" ("states").
+_COUNTED = re.compile(r"\bhow\s+many\s+(?:more\s+|other\s+)?([A-Za-z-]+)|\bnumber\s+of\s+([A-Za-z-]+)", re.I)
+
+
+def _answering_figure(text: str, vals: frozenset, q: Question, lexicon: Lexicon) -> str:
+    """Of the figures a sentence gives, the one that counts what the question asks about: the
+    first followed within a few words by what the question counts ("28 states" for "how many
+    states ..."; else by one of its terms), else the first in the sentence (it was the one that
+    sorted first as text: "4" of "4 million workers" over "thirty-one states")."""
+    m = _COUNTED.search(q.text)
+    counted = lexicon.terms(m.group(1) or m.group(2)) if m else frozenset()
+    wanted = counted or q.terms
+    found = []
+    for _lo, _hi, written in vals:
+        for at in re.finditer(rf"(?<!\w){re.escape(written)}(?!\w)", text):
+            after = " ".join(text[at.end():].split()[:_COUNTED_WORDS])
+            found.append((not (lexicon.terms(after) & wanted), at.start(), written))
+    return min(found)[2] if found else min(vals, key=lambda v: v[2])[2]
 
 
 def _ranges_meet(a: frozenset, b: frozenset) -> bool:

@@ -66,7 +66,11 @@ def value_range(text: str) -> tuple[float, float] | None:
         v = float(m.group(1)) * _SCALE.get(m.group(2) or "", 1)
     else:
         v = None
-        for w in sorted(_WORDS, key=len, reverse=True):
+        tens = re.search(r"\b(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[- ]"
+                         r"(one|two|three|four|five|six|seven|eight|nine)\b", t)
+        if tens:  # "thirty-one"
+            v = float(_WORDS[tens.group(1)] + _WORDS[tens.group(2)])
+        for w in sorted(_WORDS, key=len, reverse=True) if v is None else ():
             if re.search(rf"\b{w}\b", t):
                 v = float(_WORDS[w])
                 break
