@@ -375,3 +375,54 @@ def test_trump_says_three_children_died_with_baghdadi_mckenzie_says_two(make_ser
     assert contest.topic == "the number of children"
     assert describe(contest).startswith("The articles differ on the number of children: ")
     assert_exact_and_ordered(svc, contest)
+
+
+def test_a_count_of_the_killed_is_not_a_count_of_the_wounded(embedder, english):
+    """"Killed at least 16 people and wounded more than 100": 16 were killed, not wounded, so
+    another outlet's "42 people were wounded" is no other count of them."""
+    assert [k for k in _contests(
+        embedder, english,
+        ("Wire A", "2019-09-05", "The attack on the compound killed at least 16 people and "
+                                 "wounded more than 100, officials said."),
+        ("Wire B", "2019-09-05", "Another 42 people were wounded in the attack on the compound, "
+                                 "a ministry spokesman said."),
+    ) if k.kind == "numbers" and any("16" in s.position for s in k.sides)] == []
+
+
+def test_figures_joined_only_through_a_third_are_two_events(embedder, english):
+    """One report gives two death tolls (two attacks); a second outlet's toll pairs with each.
+    Figures one speaker gives in one article for different things are not one count told two
+    ways, so the three are no contest; the second outlet against one of them alone is."""
+    three = _contests(
+        embedder, english,
+        ("Daily Wire", "2019-09-05", "A car bombing outside a military base killed four civilians "
+                                     "on Thursday. Earlier, a Taliban attack on a foreign compound "
+                                     "killed at least 16 civilians."),
+        ("Other Wire", "2019-09-06", "The Taliban said the bombing killed twelve civilians."),
+    )
+    assert [k for k in three if k.kind == "numbers" and len(k.sides) > 2] == []
+    two = _contests(
+        embedder, english,
+        ("Daily Wire", "2019-09-05", "A car bombing outside a military base killed four civilians "
+                                     "on Thursday."),
+        ("Other Wire", "2019-09-06", "The Taliban said the bombing killed twelve civilians."),
+    )
+    assert len([k for k in two if k.kind == "numbers"]) == 1
+
+
+def test_a_weekday_dates_what_was_counted_not_the_report():
+    """"Killed 16 on Monday" in an article of Thursday 5 September 2019 is 2 September; "Trump
+    said Sunday that three died" dates the saying, not the deaths."""
+    from qa.claims.facts import quantities
+    from qa.claims.nlp import _load
+    from qa.claims.speakers import ArticleContext
+
+    nlp = _load()
+
+    def dated(text):
+        doc = nlp(text)
+        return [(q.text, q.date) for q in quantities(list(doc), ArticleContext([doc]), "2019-09-05")]
+
+    assert dated("The attack on Monday killed 16 people.") == [("16", "2019-09-02")]
+    assert dated("Trump said Sunday that three children died.") == [("three", "")]
+    assert dated("The vote next Monday will seat 12 judges.") in ([], [("12", "")])

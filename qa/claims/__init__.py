@@ -37,9 +37,10 @@ __all__ = ["annotate", "Annotator", "ContestFinder", "EnglishModel", "Found", "L
 #: staffer Tara Reade" is not Biden's side); 5 a figure is about the places nearest to it in
 #: its sentence, not every place the sentence names; 6 "rejected the deal", "countered the
 #: influence" oppose a thing, not a claim: no denial; 7 "thirty-one" is 31 (it was read as
-#: 30). A store whose articles were annotated by an older version annotates them again (without
+#: 30); 8 a figure is what happened to it only ("killed 16 and wounded 100": 16 were not
+#: wounded), on the day a weekday names ("late Monday"). A store whose articles were annotated by an older version annotates them again (without
 #: re-embedding).
-ANNOTATION_VERSION = 7
+ANNOTATION_VERSION = 8
 
 
 def annotate(article: Article, model: EnglishModel, embedder: Embedder | None = None) -> str:

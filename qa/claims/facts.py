@@ -100,15 +100,27 @@ def _verbs_of(tok) -> list:
     if head.pos_ not in ("VERB", "AUX") or tok.dep_ not in ("nsubj", "nsubjpass", "dobj", "pobj", "agent"):
         return []
     out = [head]
-    if head.dep_ in ("advcl", "conj") and head.head.pos_ == "VERB":
+    if head.dep_ == "advcl" and head.head.pos_ == "VERB" or (
+            head.dep_ == "conj" and head.head.pos_ == "VERB" and not _counts_own(head.head)):
         out.append(head.head)  # "were trapped ..., all the attackers were killed"
-    out += [c for c in head.children if c.dep_ == "conj" and c.pos_ == "VERB"]
-    out += [c for v in list(out) for c in v.children if c.dep_ == "conj" and c.pos_ == "VERB" and c not in out]
+    # A conjunct verb with a count of its own is not what happened to this one: "killed at
+    # least 16 people and wounded more than 100" (16 were killed, not wounded); "killed and
+    # wounded 40 people" (40 were both).
+    out += [c for c in head.children if c.dep_ == "conj" and c.pos_ == "VERB" and not _counts_own(c)]
+    out += [c for v in list(out) for c in v.children if c.dep_ == "conj" and c.pos_ == "VERB"
+            and c not in out and not _counts_own(c)]
     # "detonated his vest, killing all of them": what the act did to them
     out += [c for v in list(out) for c in v.children
             if c.dep_ == "advcl" and c.tag_ == "VBG" and c not in out
             and any(g.dep_ == "dobj" for g in c.children)]
     return out
+
+
+def _counts_own(verb) -> bool:
+    """Whether a verb has a count of its own: an object or passive subject that is, or holds, a
+    number ("wounded more than 100", "11 were wounded"; not "detonated an explosive vest")."""
+    return any(c.dep_ in ("dobj", "nsubjpass") and any(
+        t.like_num or t.ent_type_ == "CARDINAL" for t in c.subtree) for c in verb.children)
 
 
 #: The ``date`` of a figure counted over a stretch of time rather than on one day.
@@ -169,9 +181,12 @@ def quantities(span, ctx: ArticleContext, year_hint: str | None = None) -> list[
         shown = [v for v in verbs if not (v.dep_ == "advcl" and v.tag_ == "VBG")] or verbs
         vtext = " or ".join(dict.fromkeys(v.lower_ for v in shown[:3]))
         phrase = " ".join(words) + (" were " if passive else " ") + vtext
+        # "an attack late Monday that killed at least 16": the day of what was counted, not of
+        # the report ("Trump said Sunday that three children died").
+        on = day or weekday_date(sent, year_hint, verbs)
         out.append(Quantity(text=text, lo=rng[0], hi=rng[1], noun=noun.lemma_.lower(),
                             verbs=tuple(sorted({v.lemma_.lower() for v in verbs})), phrase=phrase,
-                            counted=" ".join(words), date=day, places=_nearest_places(root, place_ents)))
+                            counted=" ".join(words), date=on, places=_nearest_places(root, place_ents)))
     return out
 
 
@@ -236,6 +251,43 @@ def _subject(verb, ctx: ArticleContext, depth: int = 0):
         return canon.lower(), f"{canon} {subj.text}"
     mods = [c for c in subj.children if c.dep_ in ("det", "amod", "compound") and c.i < subj.i]
     return subj.lemma_.lower(), " ".join(t.text for t in [*mods, subj])
+
+
+_WEEKDAYS = {d: i for i, d in enumerate("monday tuesday wednesday thursday friday saturday sunday".split())}
+_WEEKDAY = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)
+_AHEAD = re.compile(r"\b(?:next|coming|following)\b", re.I)
+
+
+def weekday_date(sent, article_date: str | None, verbs=()) -> str:
+    """The day a weekday names in a news sentence: the latest such day on or before the
+    article's date ("late Monday" in an article of Thursday 5 September 2019: 2019-09-02), as
+    news writes the days of the week just past. With ``verbs``, only a weekday said of one of
+    them (the first verb above it in the parse is one of them: "an attack late Monday that
+    killed 16", not "Trump said Sunday that 16 were killed"). "" when the sentence names no
+    such weekday, more than one, one ahead ("next Monday"), or the article's day is unknown."""
+    from datetime import date, timedelta
+
+    def said_of(ent) -> bool:
+        if not verbs:
+            return True
+        own = {v.i for v in verbs}
+        up = ent.root
+        while up.head.i != up.i:
+            up = up.head
+            if up.pos_ in ("VERB", "AUX"):
+                return up.i in own
+        return False
+
+    named = {m.group(1).lower() for e in sent.ents if e.label_ in ("DATE", "TIME")
+             and not _AHEAD.search(e.text) and said_of(e) for m in _WEEKDAY.finditer(e.text)}
+    if len(named) != 1 or not article_date:
+        return ""
+    try:
+        published = date.fromisoformat(article_date[:10])
+    except ValueError:
+        return ""
+    back = (published.weekday() - _WEEKDAYS[named.pop()]) % 7
+    return (published - timedelta(days=back)).isoformat()
 
 
 def dates_in(sent, year_hint: str | None) -> list[tuple[object, str, str]]:

@@ -5,6 +5,7 @@ on 14 against 15 August)."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from itertools import combinations
 from datetime import date as _date
 
 import numpy as np
@@ -71,6 +72,8 @@ def numbers(recs: list[Record]) -> list[Found]:
             linked |= {x, y}
     out = []
     for group in u.groups(linked):
+        if _two_events(qs, recs, group):
+            continue
         # Figures that overlap are one position ("over 1,000" and "at least a thousand").
         pu = UnionFind(len(group))
         for a in range(len(group)):
@@ -100,6 +103,23 @@ def numbers(recs: list[Record]) -> list[Found]:
         out.append(Found(Contest(topic=topic, sides=tuple(sides), kind="numbers"),
                           cvecs.mean(axis=0), cvecs, tuple(recs[i].claim for i in core)))
     return out
+
+
+def _two_events(qs: list, recs: list[Record], group: list[int]) -> bool:
+    """A group joined only through figures that were each paired with a third: two of its
+    figures for different places or days, or two different figures one speaker gives in one
+    article ("four civilians were killed" in Logar and "at least 16 people" killed in an attack
+    on a compound, both in one Daily Mail report, each paired with the Taliban's "twelve" in
+    Kabul), count different things, not one count told three ways."""
+    for a, b in combinations(group, 2):
+        (i, qa), (j, qb) = qs[a], qs[b]
+        ra, rb = recs[i], recs[j]
+        if _different_days(qa, ra, qb, rb) or _different_places(qa, qb):
+            return True
+        if ra.claim.article_id == rb.claim.article_id and ra.claim.side == rb.claim.side \
+                and not _overlap(qa, qb):
+            return True
+    return False
 
 
 def count_topic(items: list) -> str:
