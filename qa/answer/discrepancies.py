@@ -106,7 +106,8 @@ def _figures(text: str, question: str) -> frozenset:
 #: Words after a figure read for what it counts ("27 states", "three more police officers").
 _COUNTED_WORDS = 4
 #: What a question counts: the noun after "how many" or "the number of" ("states").
-_COUNTED = re.compile(r"\bhow\s+many\s+(?:more\s+|other\s+)?([A-Za-z-]+)|\bnumber\s+of\s+([A-Za-z-]+)", re.I)
+_COUNTED = re.compile(r"\bhow\s+many\s+(?:more\s+|other\s+)?([A-Za-z-]+)|"
+                      r"\bnumber\s+of\s+([A-Za-z-]+)", re.I)
 
 
 def _answering_figure(text: str, vals: frozenset, q: Question, lexicon: Lexicon) -> str:

@@ -62,10 +62,11 @@ _HAS = {
                      r"\d+ (?:days?|weeks?|months?|years?) (?:ago|earlier|later))\b"),
 }
 #: A count or amount (a year or the day of a date is not one; see ``_has_number``).
-_NUMBER = re.compile(r"\$?\b(?:\d[\d,.]*(?:\s+(?:hundred|thousand|million|billion)\b)?|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
-                     r"(?:-(?:one|two|three|four|five|six|seven|eight|nine))?|one|two|three|four|"
-                     r"five|six|seven|eight|nine|ten|eleven|twelve|hundred|thousand|million|"
-                     r"billion|dozens?|hundreds|thousands|millions|several|half|percent)\b", re.I)
+_NUMBER = re.compile(r"\$?\b(?:\d[\d,.]*(?:\s+(?:hundred|thousand|million|billion)\b)?|"
+                     r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+                     r"(?:-(?:one|two|three|four|five|six|seven|eight|nine))?|"
+                     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|hundred|"
+                     r"thousand|million|billion|dozens?|hundreds|thousands|millions|several|half|percent)\b", re.I)
 _YEAR = re.compile(r"(?:1[6-9]|20)\d\d")
 _MONTH_BEFORE = re.compile(rf"(?:{_MONTHS}|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?\s+$")
 _NAME_RUN = re.compile(r"\b[A-Z][a-z’'.-]+(?:\s+(?:[A-Z][a-z’'.-]+|al-|bin|van|de|von|[A-Z]\.))+")

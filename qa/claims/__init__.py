@@ -38,7 +38,8 @@ __all__ = ["annotate", "Annotator", "ContestFinder", "EnglishModel", "Found", "L
 #: its sentence, not every place the sentence names; 6 "rejected the deal", "countered the
 #: influence" oppose a thing, not a claim: no denial; 7 "thirty-one" is 31 (it was read as
 #: 30); 8 a figure is what happened to it only ("killed 16 and wounded 100": 16 were not
-#: wounded), on the day a weekday names ("late Monday"). A store whose articles were annotated by an older version annotates them again (without
+#: wounded), on the day a weekday said of it names ("an attack on Monday killed 16"). A store
+#: whose articles were annotated by an older version annotates them again (without
 #: re-embedding).
 ANNOTATION_VERSION = 8
 
