@@ -267,10 +267,11 @@ def weekday_date(sent, article_date: str | None, verbs=()) -> str:
     such weekday, more than one, one ahead ("next Monday"), or the article's day is unknown."""
     from datetime import date, timedelta
 
+    own = {v.i for v in verbs}
+
     def said_of(ent) -> bool:
-        if not verbs:
+        if not own:
             return True
-        own = {v.i for v in verbs}
         up = ent.root
         while up.head.i != up.i:
             up = up.head
