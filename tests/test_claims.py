@@ -237,6 +237,20 @@ def test_written_statement_3_is_attributed(content, speaker, side, stance, targe
     assert (r.claim.side, r.claim.stance, r.target) == (side, stance, target)
 
 
+@pytest.mark.parametrize("text,content,speaker,side,target", [
+    # spaCy reads a curly possessive after an -s as a modifier with a case mark: still an owner.
+    ("Virginia Roberts alleged that she was flown to London. Prince Andrew has denied Roberts’ allegations.",
+     "Roberts’ allegations", "Prince Andrew", "Prince Andrew", "Roberts"),
+    # A building speaks for the body in it (spaCy tags it a facility).
+    ("Buckingham Palace officials previously denied that Andrew had met her.",
+     "Andrew had met her", "Buckingham Palace officials", "Buckingham Palace", "Andrew"),
+], ids=["curly possessive", "facility"])
+def test_written_denial_names_its_target(text, content, speaker, side, target, english):
+    art = Article(id="w4", text=text, title="Palace", date="2019-11-05", source="Daily Test")
+    r = next(r for r in extract(art, english) if r.claim.content == content)
+    assert (r.claim.speaker, r.claim.side, r.claim.stance, r.target) == (speaker, side, "denies", target)
+
+
 def test_written_outlet_voice(written_claims):
     c = [c for c in written_claims if "talks between the two sides failed" in c.quote][0]
     assert (c.speaker, c.attributed) == ("Daily Test", False)

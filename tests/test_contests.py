@@ -258,6 +258,43 @@ def test_a_denial_by_pronoun_answers_a_claim_told_before_it(embedder, english):
     assert all("cargo" in c.quote for c in claimed.claims)  # not the analysts' later figure
 
 
+def test_a_side_denies_what_another_article_says_of_it(embedder, english):
+    """A denial that names no claim ("denied any involvement") answers an assertion of
+    another side that names the denier, from any article; not one that does not name it, however
+    alike the two read."""
+    denial = "Iran's President Hassan Rouhani denied any involvement in the strikes on the Saudi oil facilities."
+    found = _contests(
+        embedder, english,
+        ("Gulf Wire", "2019-09-16", "U.S. Secretary of State Mike Pompeo said Iran had launched the "
+                                    "drone attack on the Saudi oil plants."),
+        ("Tehran Times", "2019-09-16", denial),
+    )
+    k = one(found, "denial")
+    assert [(s.position, articles_of(s)) for s in k.sides] == [
+        ("claimed by Mike Pompeo", {"t0"}), ("denied by Hassan Rouhani", {"t1"})]
+    assert _contests(
+        embedder, english,
+        ("Gulf Wire", "2019-09-16", "U.S. Secretary of State Mike Pompeo said the drone attack on "
+                                    "the Saudi oil plants had cut output by half."),
+        ("Tehran Times", "2019-09-16", denial),
+    ) == []
+
+
+def test_a_denial_about_someone_answers_what_is_alleged_of_them(embedder, english):
+    """"Palace officials denied that Prince Andrew had ever met her": Andrew made no claim, so
+    the denial is about him, and answers the allegation that names him in another article."""
+    found = _contests(
+        embedder, english,
+        ("Daily Wire", "2019-11-05", "Carla Mendes alleged that Prince Andrew had met her in London "
+                                     "when she was seventeen."),
+        ("Evening Post", "2019-11-06", "Buckingham Palace officials denied that Prince Andrew had "
+                                       "ever met Mendes."),
+    )
+    k = one(found, "denial")
+    assert [(s.position, articles_of(s)) for s in k.sides] == [
+        ("claimed by Carla Mendes", {"t0"}), ("denied by Buckingham Palace", {"t1"})]
+
+
 # --- real cross-outlet contests (AllSides, 2019-2020) --------------------------------------------
 
 def _allsides(ids: list[str]) -> list[Article]:

@@ -11,6 +11,7 @@ happened") answers the claim of another side its own article reports before it.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 
@@ -26,6 +27,13 @@ SIM_SAME_ARTICLE = 0.45
 SIM_OPEN = 0.7
 #: ... when they share a subject or object noun ("agreement").
 SIM_SHARED_KEY = 0.25
+#: ... when the denial names neither a side nor a report and the assertion is about the denier
+#: (its subject, object or agent): a side denies what is said of it ("Iran denied any
+#: involvement in the attacks" answers "Iran launched the attack" and "the attacks were
+#: sponsored by Iran", whoever said it, in any article; not "any attack on Iran will spark a
+#: war", which only mentions it). (A denial of "reports about an agreement" says what it
+#: denies: ``SIM_SHARED_KEY``.)
+SIM_ACCUSED = 0.5
 #: Nouns too general to say two claims are about the same thing.
 _VAGUE_KEYS = frozenset("country people one thing time year way part side government official "
                         "officials report reports world state issue".split())
@@ -50,7 +58,7 @@ def _soft(d: Record) -> bool:
     return d.claim.stance == "denies" and not d.claim.verb.lower().startswith(_DENY_VERBS)
 
 
-_BARE = re.compile(r"^(?:the |a |an )?(?:[\w.-]+(?:’s|'s)? ){0,3}(?:reported |alleged |latest |earlier )?"
+_BARE = re.compile(r"^(?:the |a |an )?(?:[\w.-]+(?:[’']s?)? ){0,3}(?:reported |alleged |latest |earlier )?"
                    r"(?:claims?|allegations?|reports?|statements?|assertions?|accusations?|"
                    r"charges?|accounts?|version|story|narrative|characterization|suggestion|"
                    r"rumou?rs?)\b(?!.*\bthat\b)", re.I)
@@ -89,10 +97,31 @@ def anaphoric(d: Record) -> bool:
     return d.claim.stance != "asserts" and _bare(d)
 
 
-def _links(d: Record, a: Record, sim: float, soft: bool, bare: bool) -> bool:
+#: Words of a side's name too common to say a sentence names that side.
+_GENERIC_NAME_WORDS = frozenset("department ministry office house party council committee "
+                                "government administration agency campaign court state "
+                                "states united news".split())
+
+
+def named(*sides: str) -> re.Pattern:
+    """What tells a claim's key (a lemma of its subject, object or agent) that names one of
+    ``sides``: its whole name, or the last word of it (a surname; "iran" and "iranian"), when
+    that word is a name of its own."""
+    alts = []
+    for side in sides:
+        words = re.findall(r"[A-Z][\w.-]*", side)
+        alts.append(re.escape(side))
+        if words and len(words[-1]) >= 4 and words[-1].lower() not in _GENERIC_NAME_WORDS:
+            alts.append(re.escape(words[-1]) + r"(?:i?an|ns?|[’']s?)?")
+    return re.compile("|".join(alts), re.I)
+
+
+def _links(d: Record, a: Record, sim: float, soft: bool, bare: bool,
+           accused: re.Pattern | None = None) -> bool:
     """Does denial ``d`` answer assertion ``a``? ``soft`` and ``bare``: ``_soft(d)`` and
-    ``_bare(d)``, read once per denial. (Anaphoric denials are linked apart: to the claim of
-    another side they answer in their own article, ``_anaphoric_links``.)"""
+    ``_bare(d)``, read once per denial; ``accused``: ``named(d.claim.side)``. (Anaphoric
+    denials are linked apart: to the claim of another side they answer in their own article,
+    ``_anaphoric_links``.)"""
     if a.claim.side == d.claim.side:
         return False
     if soft:
@@ -108,6 +137,9 @@ def _links(d: Record, a: Record, sim: float, soft: bool, bare: bool) -> bool:
             return False
         same_article = a.claim.article_id == d.claim.article_id
         return sim >= (SIM_SAME_ARTICLE if same_article else SIM_TARGETED)
+    if d.target is None and accused is not None and sim >= SIM_ACCUSED and any(
+            accused.fullmatch(k) for k in a.keys):
+        return True
     names = {w.lower() for w in (a.claim.side + " " + d.claim.side).split()}
     if d.target == ANY_REPORT and (set(d.keys) & set(a.keys)) - _VAGUE_KEYS - names:
         return sim >= SIM_SHARED_KEY
@@ -115,7 +147,7 @@ def _links(d: Record, a: Record, sim: float, soft: bool, bare: bool) -> bool:
 
 
 #: No link is made below this similarity, whatever the path (``_links``).
-_SIM_LEAST = min(SIM_SOFT, SIM_SAME_ARTICLE, SIM_TARGETED, SIM_SHARED_KEY, SIM_OPEN)
+_SIM_LEAST = min(SIM_SOFT, SIM_SAME_ARTICLE, SIM_TARGETED, SIM_SHARED_KEY, SIM_OPEN, SIM_ACCUSED)
 
 
 def _anaphoric_links(recs: list[Record], deny: list[int], asserts: list[int], sims) -> list:
@@ -158,15 +190,23 @@ def denials(recs: list[Record]) -> list[Found]:
     u = UnionFind(len(recs))
     linked: set[int] = set()
     assert_at = np.array(asserts)
+    claimants = {recs[i].claim.side for i in asserts}
     for d in deny:
         rd = recs[d]
         if anaphoric(rd):
             continue  # linked apart, below
         # What the denial is, read once; the pairs too far apart in meaning to link, skipped.
         soft, bare = _soft(rd), _bare(rd)
+        about = [rd.claim.side]
+        if rd.target not in (None, ANY_REPORT) and rd.target not in claimants:
+            # The side a denial names asserted nothing here: it is whom the denied claim is
+            # about ("denied that Andrew had any involvement"), not who made it.
+            about.append(rd.target)
+            rd = replace(rd, target=None)
+        accused = named(*about)
         row = sims[d, assert_at]
         for a, sim in zip(assert_at[row >= _SIM_LEAST].tolist(), row[row >= _SIM_LEAST].tolist()):
-            if _links(rd, recs[a], sim, soft, bare):
+            if _links(rd, recs[a], sim, soft, bare, accused):
                 u.join(d, a)
                 linked |= {d, a}
     for d, a in _anaphoric_links(recs, deny, asserts, sims):

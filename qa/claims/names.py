@@ -12,6 +12,14 @@ _TITLES = frozenset("mr mr. ms ms. mrs mrs. dr dr. sen sen. rep rep. gov gov. ge
                     "general maulvi mullah sheikh".split())
 _LINK_WORDS = frozenset("of the and for in on at to".split())
 
+
+def possessor(tok) -> bool:
+    """Whether ``tok`` owns its head: "the Taliban's claim", and "Roberts’ allegations", which
+    spaCy reads as a noun modifier with a case mark when the apostrophe is curly."""
+    return tok.dep_ == "poss" or (tok.dep_ == "nmod" and any(
+        c.dep_ == "case" and c.text in ("’", "'", "’s", "'s") for c in tok.children))
+
+
 def clean_name(text: str) -> str:
     """A side or speaker label: no leading article, no possessive, single spaces."""
     text = " ".join(text.replace("‘", "").replace("’s", "").replace("'s", "").split())

@@ -79,7 +79,7 @@ class Record:
 
 #: "the aide's claims that P", "reports by X that P", "allegations he P": the claim is P.
 _NAMED_CLAIM = re.compile(
-    r"^(?:the |a |an )?(?:[\w.-]+(?:’s|'s)? ){0,4}(?:claims?|reports?|allegations?|accusations?|"
+    r"^(?:the |a |an )?(?:[\w.-]+(?:[’']s?)? ){0,4}(?:claims?|reports?|allegations?|accusations?|"
     r"assertions?|statements?|charges?|accounts?|suggestions?|rumou?rs?)"
     r"(?: by [^,]{1,60}?)?,? (?:that )?(.+)$", re.I)
 _OPENING = ("they ", "it ", "its ", "their ", "we ", "our ", "he ", "she ", "his ", "her ")

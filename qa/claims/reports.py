@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from .nlp import (CLAIM_NOUNS, DENY, DISPUTE, FALSITY, GENERIC_GROUP, PRONOUNS,
                   PROPOSITION_NOUNS, REPORTING, ROLES, TRUTH_DENY)
+from .names import possessor
 from .record import ANY_REPORT
 from .speakers import ArticleContext, Speaker, side_of, speaker
 
@@ -146,7 +147,7 @@ def target_of(root, ctx: ArticleContext) -> str | None:
     "denied the Taliban made any advances", "the Taliban are spreading disinformation"."""
     cands = []
     if root.lemma_.lower() in CLAIM_NOUNS:
-        cands += [c for c in root.children if c.dep_ == "poss" or (
+        cands += [c for c in root.children if possessor(c) or (
             c.dep_ == "compound" and c.ent_type_ in ("ORG", "GPE", "PERSON"))]
         cands += [g for c in root.children if c.dep_ in ("prep", "agent") and c.lower_ == "by"
                   for g in c.children if g.dep_ == "pobj"]
@@ -158,7 +159,7 @@ def target_of(root, ctx: ArticleContext) -> str | None:
             subj = t if t.dep_.startswith("nsubj") else next(
                 (c for c in t.head.children if c.dep_.startswith("nsubj")), None)
             if subj is not None:
-                cands += [c for c in subj.children if c.dep_ == "poss"] + [subj]
+                cands += [c for c in subj.children if possessor(c)] + [subj]
     for c in cands:
         if c.lower_ in PRONOUNS:
             continue
@@ -230,7 +231,7 @@ def reported(sent, ctx: ArticleContext) -> list[Found]:
                   for g in c.children if g.dep_ == "pobj"]
             # "Trump's assertion that ...": the owner made the claim (not "its claim", which
             # names nobody that can be told apart)
-            by = by or [c for c in tok.children if c.dep_ == "poss" and c.pos_ == "PROPN"]
+            by = by or [c for c in tok.children if possessor(c) and c.pos_ == "PROPN"]
             clause = next((c for c in tok.children if c.dep_ in ("acl", "relcl", "ccomp")
                            and any(m.dep_ == "mark" for m in c.children)), None)
             if by and clause is not None:

@@ -7,10 +7,15 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, replace
 
-from .names import acronym, clean_name, group_tokens, name_of, phrase_text, without_clauses
+from .names import (acronym, clean_name, group_tokens, name_of, phrase_text, possessor,
+                    without_clauses)
 from .nlp import GENERIC_GROUP, PRONOUNS, ROLES
 
 _SIDE_ENTS = ("ORG", "GPE", "NORP", "PERSON")
+#: Entities that can be a side a spokesman speaks for: an organisation, a country or people,
+#: and a building that stands for the body in it ("Buckingham Palace officials", "the Kremlin",
+#: "White House aides", which spaCy often tags as a facility).
+_BODY_ENTS = ("ORG", "GPE", "NORP", "FAC")
 #: Nouns for people or bodies that make statements, besides roles and groups.
 _PEOPLE = frozenset("""
 people critic expert analyst lawmaker legislator senator congressman congresswoman aide resident
@@ -122,7 +127,7 @@ def side_of(toks, ctx: ArticleContext) -> tuple[str, bool] | None:
     doc = toks[0].doc
     ids = {t.i for t in toks}
     head = next((t for t in toks if t.head.i not in ids or t.head.i == t.i), toks[-1])
-    ents = [e for e in doc.ents if e.label_ in ("ORG", "GPE", "NORP") and e.start in ids]
+    ents = [e for e in doc.ents if e.label_ in _BODY_ENTS and e.start in ids]
     if len(toks) >= 2 and toks[-1].pos_ == "NOUN" and toks[-1].lemma_.lower() in _BODIES:
         # "Trump campaign", "Taliban government": the body the name is attached to
         ent = next((e for e in ents if e.start == toks[0].i and e.end == toks[-1].i), None)
@@ -195,7 +200,7 @@ def _affiliation(tok) -> list:
     for c in tok.children:
         # "Taliban's Mujahid", "NRFA's head"; but a person's possessive names a side only for
         # someone who speaks for them ("McConnell's spokesman", not "McConnell's fellow senator")
-        if c.dep_ == "poss" and (c.ent_type_ != "PERSON" or tok.lemma_.lower() in _SPOKESPEOPLE):
+        if possessor(c) and (c.ent_type_ != "PERSON" or tok.lemma_.lower() in _SPOKESPEOPLE):
             return list(c.subtree)
     for c in tok.children:
         if c.dep_ == "prep" and c.lower_ in ("for", "of", "from", "at", "with", "to"):
@@ -207,7 +212,7 @@ def _affiliation(tok) -> list:
                 if p.dep_ == "prep":
                     return [t for g in p.children if g.dep_ == "pobj" for t in g.subtree]
     for c in tok.children:
-        if c.dep_ == "compound" and (c.ent_type_ in ("ORG", "GPE", "NORP") or c.text.isupper()) \
+        if c.dep_ == "compound" and (c.ent_type_ in _BODY_ENTS or c.text.isupper()) \
                 and c.pos_ == "PROPN":
             # "White House spokesman": "White House", not "House"; "a Trump campaign official":
             # "Trump campaign", not "Trump"
