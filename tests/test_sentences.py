@@ -139,3 +139,25 @@ def test_the_side_of_a_figure_contest_is_the_figure_that_counts_what_was_asked(m
     values = [k for k in ans.contested if k.kind in ("values", "numbers")]
     assert values, ans.text
     assert {s.position.lower() for s in values[0].sides} == {"thirty-one", "27"}
+
+
+def test_a_misspelt_or_shortened_name_is_read_as_the_articles_write_it():
+    """A question's name that no candidate holds is matched to the candidates' own spelling,
+    or to the name its acronym stands for; one that matches nothing stays missing."""
+    from qa.answer.evidence import Candidate, as_written
+    from qa.domain import ArticleRecord
+    from qa.text import Lexicon
+
+    lex = Lexicon()
+    art = Article(id="a", text="x", title="Fighting in the Panjshir valley", date=None, source="s")
+    recs = {"a": ArticleRecord(art, art.content_hash, 0, None)}
+    cand = Candidate("a", 0, 60, "Ahmad Massoud leads the National Resistance Front of "
+                     "Afghanistan near Charikar.", np.zeros(3, dtype=np.float32))
+    got = as_written(lex.terms("Masood NRF Panjsher Charikr Kandahar"), [cand], recs, lex)
+    assert got == {"massoud", "front", "panjshir", "charikar", lex.term("Kandahar")}
+
+
+def test_a_misspelt_place_still_gets_its_answer(seed_service):
+    ans = seed_service.ask("Tell me which province Charikr is the main city of.")
+    assert "Parwan" in ans.text
+    assert {c.article_id for c in ans.citations} & {"000_e5d721c452f0de90", "004_ccca31a72ddb13aa"}

@@ -25,6 +25,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
 import numpy as np
 
@@ -164,7 +165,7 @@ def featurize(q: Question, cands: list[Candidate], evidence: list[Evidence],
         ranks.setdefault(ev.chunk.article_id, []).append(ev)
     typed = q.wants & {DATE, NUMBER, PERSON, PLACE}
     wanted = q.wants & set(ENTITY_TYPES)
-    q_names = set(q.name_terms)
+    q_names = as_written(q.name_terms, cands, records, lexicon)
     # What the question asks about the things it names ("population", "old", "spokesman").
     focus = {t: w for t, w in idf.items() if t not in q_names} or idf
     focus_total = sum(focus.values()) or 1.0
@@ -212,6 +213,48 @@ def featurize(q: Question, cands: list[Candidate], evidence: list[Evidence],
             ent_new,
             noun_ent,
         ], dtype=np.float32)
+
+
+#: A question's name that no candidate holds is read as the candidates' spelling of it when
+#: this alike (``difflib`` ratio; same first letter, 5 letters or more): "Masood" for
+#: "Massoud", "Panjsher" for "Panjshir", "Charikr" for "Charikar".
+SPELLING_RATIO = 0.75
+_CAP_RUN = re.compile(r"\b[A-Z][\w’'-]*(?:\s+(?:(?:of|the|for|and)\s+)?[A-Z][\w’'-]*)*")
+
+
+def as_written(name_terms: frozenset[str], cands: list[Candidate],
+               records: dict[str, ArticleRecord], lexicon: Lexicon) -> set[str]:
+    """The question's name terms, each that no candidate (nor its article's title) holds
+    replaced by the one the candidates write it with: another spelling of the name, or the
+    name an acronym stands for ("NRF": "National Resistance Front"; its last word stands for
+    it). Users misspell names and shorten them; that is not a sign nothing answers."""
+    out = set(name_terms)
+    if not out:
+        return out
+    texts = [c.text for c in cands] + [records[a].article.title for a in {c.article_id for c in cands}]
+    vocab = set().union(*(lexicon.terms(t) for t in texts)) if texts else set()
+    for t in name_terms - vocab:
+        sub = _acronym_of(t, texts, lexicon) if t.isalpha() and 2 <= len(t) <= 5 else ""
+        if not sub and len(t) >= 5:
+            alike = [(SequenceMatcher(None, t, v).ratio(), v) for v in vocab
+                     if v[:1] == t[:1] and abs(len(v) - len(t)) <= 3]
+            best = max(alike, default=(0.0, ""))
+            sub = best[1] if best[0] >= SPELLING_RATIO else ""
+        if sub:
+            out.discard(t)
+            out.add(sub)
+    return out
+
+
+def _acronym_of(t: str, texts: list[str], lexicon: Lexicon) -> str:
+    """The term of the last word of a capitalised run in ``texts`` whose initials begin with
+    acronym ``t`` ("National Resistance Front of Afghanistan" for "nrf"), or ""."""
+    for text in texts:
+        for m in _CAP_RUN.finditer(text):
+            words = [w for w in m.group(0).split() if w[:1].isupper()]
+            if len(words) >= len(t) and "".join(w[0] for w in words[:len(t)]).lower() == t:
+                return lexicon.term(words[len(t) - 1])
+    return ""
 
 
 def _named(c: Candidate, q_names: set[str], lexicon: Lexicon) -> list[tuple[int, int, str]]:
