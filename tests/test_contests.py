@@ -463,3 +463,30 @@ def test_a_weekday_dates_what_was_counted_not_the_report():
     assert dated("The attack on Monday killed 16 people.") == [("16", "2019-09-02")]
     assert dated("Trump said Sunday that three children died.") == [("three", "")]
     assert dated("The vote next Monday will seat 12 judges.") in ([], [("12", "")])
+
+
+
+BOLTON = ["abp-3pJ1oj3qTYu8GusK", "abp-JG3k2Bk0Ec1B9Sji", "abp-jdGFFO0dNLUCxb3Y", "abp-kd4nNEBD7O90ZFK7",
+          "abp-aM33QCpdG0aDN52v", "abp-Tf8o89OwthVZO7C9"]
+
+
+def test_an_answer_restating_a_contested_claim_shows_its_contest(make_service):
+    """The answer quotes Trump's side on Bolton's exit from other articles; the contest (Trump's
+    account vs Bolton's) is built from the Daily Beast's. Restating a contested claim brings its
+    counter-claim, as quoting it does."""
+    svc = make_service()
+    assert svc.ingest_items(_allsides(BOLTON)).added == 6
+    question = "What reason did Trump give for pushing out John Bolton?"
+    from qa.domain import Filters
+
+    prep = svc.pipeline().prepare(question, [], Filters())
+    cand = next(c for c in prep.contest_candidates if c.contest.kind == "denial"
+                and {s.position for s in c.contest.sides} == {"claimed by Trump", "denied by Bolton"})
+    # The answer's own sentences are none of the contest's claims: it restates them.
+    members = [c for s in cand.contest.sides for c in s.claims]
+    chosen = [k for c in prep.selection.chosen for k in [c, *c.also]]
+    assert not any(k.article_id == m.article_id and k.start < m.end and m.start < k.end
+                   for k in chosen for m in members)
+    assert cand.cited
+    contest = one(list(svc.ask(question).contested), "denial")
+    assert contest.reason == "quoted" and articles_of(contest.sides[0]) == {BOLTON[0]}

@@ -126,7 +126,7 @@ class Pipeline:
         t = time.perf_counter()
         found = self.finder.among(records) if records else []
         claim_at = self.finder.claim_at(records)
-        ccands = contest_stage.candidates(q, found, selection, evidence, self.lexicon)
+        ccands = contest_stage.candidates(q, found, selection, evidence, self.lexicon, claim_at)
         chosen = (contest_stage.distinct(
             contest_stage.choose(ccands, self.contest_model, self.settings.answer.max_contests)
             + discrepancies(selection, records, self.lexicon, claim_at)

@@ -4,7 +4,10 @@ Contests are found from the evidence, not from the question's words (``qa.claims
 from who asserts and who denies, and from differing figures and dates). Two ways in:
 
 1. **No cited claim without its counter-claim.** When a sentence the answer quotes is one of a
-   contest's claims, the contest goes in, whatever the question asked.
+   contest's claims, or restates one (a claim of the same side and stance, close in meaning:
+   "Trump announced that he had fired Bolton" in one article, "I informed John Bolton that his
+   services are no longer needed" in the contest from another), the contest goes in, whatever
+   the question asked.
 2. **The question is about it.** Otherwise a logistic model over the contest's features (the
    question's similarity to the contested point, to the claims that make it and to the
    closest of them, that
@@ -23,8 +26,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..claims import Found
+from ..claims.denials import SIM_SUPPORT
+from ..claims.sides import same_side
 from ..config import ContestModelSettings
-from ..domain import Contest, Evidence
+from ..domain import Claim, Contest, Evidence
 from ..text import Lexicon
 from .evidence import Selection
 from .question import DATE, NUMBER, Question
@@ -59,9 +64,29 @@ class ContestModel:
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
+#: A sentence the answer quotes restates a contest's claim when it is a claim of the same side
+#: and stance this close in meaning: the builder's own bar for a side's other claims on the point
+#: (``denials.SIM_SUPPORT``).
+SIM_RESTATED = SIM_SUPPORT
+
+
+def _restated(f: Found, quoting: list[tuple[np.ndarray, Claim]]) -> bool:
+    """Whether a sentence the answer quotes (``quoting``: its vector and the attributed claim it
+    holds) restates a claim of the contest: another article's telling of it, or another
+    sentence of the same side saying the same."""
+    for vec, claim in quoting:
+        asserts = claim.stance == "asserts"
+        for k, member in enumerate(f.core_claims):
+            if (member.stance == "asserts") == asserts and same_side(claim.side, member.side) \
+                    and float(vec @ f.core[k]) >= SIM_RESTATED:
+                return True
+    return False
+
+
 def candidates(q: Question, found: list[Found], selection: Selection, evidence: list[Evidence],
-               lexicon: Lexicon) -> list[ContestCandidate]:
-    """Every contest with its features, and whether the answer quotes one of its claims."""
+               lexicon: Lexicon, claim_at=None) -> list[ContestCandidate]:
+    """Every contest with its features, and whether the answer quotes one of its claims, or
+    restates one (``claim_at``: the attributed claim a sentence holds, ``ContestFinder.claim_at``)."""
     if not found:
         return []
     spans: dict[str, list[tuple[int, int]]] = {}
@@ -72,6 +97,8 @@ def candidates(q: Question, found: list[Found], selection: Selection, evidence: 
         for k in [c, *c.also]:
             quoted.setdefault(k.article_id, []).append((k.start, k.end))
     chosen = np.stack([c.vector for c in selection.chosen]) if selection.chosen else None
+    quoting = [(c.vector, claim) for c in selection.chosen
+            if claim_at is not None and (claim := claim_at(c.article_id, c.start, c.end)) is not None]
     texts = [lexicon.terms(e.chunk.text) for e in evidence]
     n = len(texts)
     weight = {t: math.log(1 + n / (1 + sum(t in x for x in texts))) for t in q.terms}
@@ -101,7 +128,8 @@ def candidates(q: Question, found: list[Found], selection: Selection, evidence: 
         row = np.array([topic, core, best_claim, max(topic, core, best_claim) - best, lex, kind,
                         inside / max(len(members), 1), answer_sim], dtype=np.float32)
         # Quoted: the answer cites one of the claims the contest shows on a side.
-        cited = any(_overlaps(quoted.get(c.article_id, ()), c.start, c.end) for c in members)
+        cited = any(_overlaps(quoted.get(c.article_id, ()), c.start, c.end) for c in members) \
+            or _restated(f, quoting)
         out.append(ContestCandidate(f, row, cited))
     return out
 
