@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer.question import DATE, NAME, NUMBER, PERSON, YESNO, answer_types, head_noun
+from qa.answer.question import (DATE, NAME, NUMBER, PERSON, YESNO, answer_types, head_noun,
+                                without_request)
 
 
 @pytest.mark.parametrize("question, noun", [
@@ -42,3 +43,30 @@ def test_a_which_noun_question_wants_a_name(seed_service):
     prep = seed_service.pipeline().prepare("Which news agency did the resistance source speak to?",
                                            [], Filters())
     assert NAME in prep.question.wants and prep.question.noun == "agenc"
+
+
+@pytest.mark.parametrize("question, core", [
+    ("Could you tell me who is leading the resistance?", "who is leading the resistance?"),
+    ("I'd like to know when Massoud died.", "when Massoud died."),
+    ("Do you know which community Massoud led?", "which community Massoud led?"),
+    ("Give me an idea of how many people were displaced.", "how many people were displaced."),
+    ("Please describe the fighting in Panjshir", "the fighting in Panjshir"),
+    # Not a request: a yes/no question, a question whose first words say what it asks about.
+    ("Do the Taliban control Panjshir?", "Do the Taliban control Panjshir?"),
+    ("Did the Taliban say what happened?", "Did the Taliban say what happened?"),
+    ("The Taliban said what about Rukha?", "The Taliban said what about Rukha?"),
+])
+def test_a_request_framed_around_a_question_is_not_what_it_asks(question, core):
+    assert without_request(question) == core
+
+
+def test_a_framed_question_wants_what_its_question_wants(seed_service):
+    """"Do you know which ..." asks for a name, not yes or no; and its request words are not
+    what the answer must hold (they made "Please describe what ..." go unanswered)."""
+    from qa.domain import Filters
+
+    q = seed_service.pipeline().prepare("Could you tell me who is leading the resistance in Panjshir?",
+                                        [], Filters()).question
+    assert PERSON in q.wants and YESNO not in q.wants
+    ans = seed_service.ask("Please describe what the Panjshir valley is still littered with.")
+    assert "tank" in ans.text and any(c.article_id == "003_b50cd088e71c6203" for c in ans.citations)

@@ -56,6 +56,36 @@ _OPENERS = frozenset("what who whom whose when where why how which is are was we
                      "an and but so please give show list name".split())
 
 
+#: Words that only frame a request around a question ("Could you tell me ...", "I'd like to
+#: know ...", "Please explain ...", "Give me an idea of ..."), not what it asks about.
+_FRAMING = frozenset("""
+can could would will you please kindly tell me us let know i i'd i'm id im like want need wish to
+understand learn find out curious wondering wonder was am do happen explain describe give show
+an a the idea of summary about say quick brief overview some details detail more on
+""".split())
+_WH_WORDS = frozenset("what who whom whose when where which why how whether if".split())
+#: An imperative request verb opening a question that has no wh-word ("Please describe the
+#: fighting in Panjshir", "Tell me about Dashti"): it frames the noun phrase after it.
+_REQUEST_VERB = re.compile(r"^\s*(?:please\s+)?(?:describe|explain|summari[sz]e|(?:tell|show|give)\s+"
+                           r"(?:me|us)(?:\s+(?:about|more\s+about))?)\s+", re.I)
+
+
+def without_request(text: str) -> str:
+    """``text`` less the request framed around it: the words before its first wh-word when all
+    of them only frame a request ("Do you know which community ..." -> "which community ..."),
+    or an opening imperative request verb ("Please describe the fighting" -> "the fighting").
+    Unchanged when nothing frames it."""
+    words = text.split()
+    for i, w in enumerate(words):
+        bare = w.lower().strip(",:;?!.").replace("’", "'")
+        if bare in _WH_WORDS:
+            if i and all(x.lower().strip(",:;").replace("’", "'") in _FRAMING for x in words[:i]):
+                return " ".join(words[i:])
+            break
+    return _REQUEST_VERB.sub("", text, count=1) if not any(
+        w.lower().strip(",:;?!.") in _WH_WORDS for w in words) else text
+
+
 @dataclass(frozen=True)
 class Question:
     """The question every later stage works on."""
@@ -126,10 +156,12 @@ def understand(asked: str, history: list, embedder: Embedder, lexicon: Lexicon,
         # Never longer than the question-length limit, however long the history.
         text = rewrite(asked, history, limit=max_chars)
     vector = np.asarray(embedder.embed([text])[0], dtype=np.float32)
-    name_terms = frozenset(t for n in names(text) for t in lexicon.terms(n))
-    wants = answer_types(text)
-    noun = head_noun(text)
+    # What is asked, less a request framed around it: its words, names and form.
+    core = without_request(text)
+    name_terms = frozenset(t for n in names(core) for t in lexicon.terms(n))
+    wants = answer_types(core)
+    noun = head_noun(core)
     if noun and not wants & {DATE, NUMBER}:
         wants |= {NAME}
-    return Question(asked=asked, text=text, vector=vector, terms=lexicon.terms(text),
+    return Question(asked=asked, text=text, vector=vector, terms=lexicon.terms(core),
                     name_terms=name_terms, wants=wants, noun=lexicon.term(noun) if noun else "")
