@@ -27,11 +27,12 @@ SIM_SAME_ARTICLE = 0.45
 SIM_OPEN = 0.7
 #: ... when they share a subject or object noun ("agreement").
 SIM_SHARED_KEY = 0.25
-#: ... when the denial names neither a side nor a report and the assertion is about the denier
-#: (its subject, object or agent): a side denies what is said of it ("Iran denied any
-#: involvement in the attacks" answers "Iran launched the attack" and "the attacks were
-#: sponsored by Iran", whoever said it, in any article; not "any attack on Iran will spark a
-#: war", which only mentions it). (A denial of "reports about an agreement" says what it
+#: A denial that names neither a side nor a report also answers the claim about the denier
+#: (its subject, object or agent names it) closest in meaning, when this close: a side denies
+#: what is said of it ("Iran denied any involvement in the attacks" answers "Iran launched the
+#: attack" or "the attacks were sponsored by Iran", whoever said it, in any article; not "any
+#: attack on Iran will spark a war", which only mentions it). One claim, not all: a story says
+#: many things of the side it is about. (A denial of "reports about an agreement" says what it
 #: denies: ``SIM_SHARED_KEY``.)
 SIM_ACCUSED = 0.5
 #: Nouns too general to say two claims are about the same thing.
@@ -116,12 +117,11 @@ def named(*sides: str) -> re.Pattern:
     return re.compile("|".join(alts), re.I)
 
 
-def _links(d: Record, a: Record, sim: float, soft: bool, bare: bool,
-           accused: re.Pattern | None = None) -> bool:
+def _links(d: Record, a: Record, sim: float, soft: bool, bare: bool) -> bool:
     """Does denial ``d`` answer assertion ``a``? ``soft`` and ``bare``: ``_soft(d)`` and
-    ``_bare(d)``, read once per denial; ``accused``: ``named(d.claim.side)``. (Anaphoric
-    denials are linked apart: to the claim of another side they answer in their own article,
-    ``_anaphoric_links``.)"""
+    ``_bare(d)``, read once per denial. (Anaphoric denials are linked apart: to the claim of
+    another side they answer in their own article, ``_anaphoric_links``; and a denial that
+    names no claim, to the one said of the denier, ``SIM_ACCUSED``.)"""
     if a.claim.side == d.claim.side:
         return False
     if soft:
@@ -137,9 +137,6 @@ def _links(d: Record, a: Record, sim: float, soft: bool, bare: bool,
             return False
         same_article = a.claim.article_id == d.claim.article_id
         return sim >= (SIM_SAME_ARTICLE if same_article else SIM_TARGETED)
-    if d.target is None and accused is not None and sim >= SIM_ACCUSED and any(
-            accused.fullmatch(k) for k in a.keys):
-        return True
     names = {w.lower() for w in (a.claim.side + " " + d.claim.side).split()}
     if d.target == ANY_REPORT and (set(d.keys) & set(a.keys)) - _VAGUE_KEYS - names:
         return sim >= SIM_SHARED_KEY
@@ -203,12 +200,20 @@ def denials(recs: list[Record]) -> list[Found]:
             # about ("denied that Andrew had any involvement"), not who made it.
             about.append(rd.target)
             rd = replace(rd, target=None)
-        accused = named(*about)
         row = sims[d, assert_at]
-        for a, sim in zip(assert_at[row >= _SIM_LEAST].tolist(), row[row >= _SIM_LEAST].tolist()):
-            if _links(rd, recs[a], sim, soft, bare, accused):
-                u.join(d, a)
-                linked |= {d, a}
+        near = [(a, sim) for a, sim in zip(assert_at[row >= _SIM_LEAST].tolist(),
+                                           row[row >= _SIM_LEAST].tolist())]
+        answered = [a for a, sim in near if _links(rd, recs[a], sim, soft, bare)]
+        if not soft and rd.target is None:
+            # A denial that names no claim answers the one said of the denier that is closest
+            # in meaning (not every claim a story makes about it).
+            accused = named(*about)
+            said_of = [(sim, a) for a, sim in near if sim >= SIM_ACCUSED and recs[a].claim.side
+                       != rd.claim.side and any(accused.fullmatch(k) for k in recs[a].keys)]
+            answered += [max(said_of)[1]] if said_of else []
+        for a in answered:
+            u.join(d, a)
+            linked |= {d, a}
     for d, a in _anaphoric_links(recs, deny, asserts, sims):
         u.join(d, a)
         linked |= {d, a}
