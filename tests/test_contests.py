@@ -490,3 +490,28 @@ def test_an_answer_restating_a_contested_claim_shows_its_contest(make_service):
     assert cand.cited
     contest = one(list(svc.ask(question).contested), "denial")
     assert contest.reason == "quoted" and articles_of(contest.sides[0]) == {BOLTON[0]}
+
+
+def test_a_restated_claim_is_matched_only_when_each_claim_has_its_vector():
+    """A date contest keeps a vector per event label that has one: when some have none, its
+    vectors are not one per claim, and are not set against the answer's sentences (they were
+    read by position, past the end); with one per claim, a close sentence of the same side
+    restates its claim, a far one does not."""
+    import numpy as np
+
+    from qa.answer.contests import _restated
+    from qa.claims import Found
+    from qa.domain import Claim, ContestSide
+
+    def claim(side: str, start: int) -> Claim:
+        return Claim(speaker=side, side=side, stance="asserts", quote="q", article_id="a",
+                     start=start, end=start + 1)
+
+    v = np.array([1.0, 0.0], dtype=np.float32)
+    said = [claim("RT", 0), claim("TASS", 5)]
+    contest = Contest(topic="when it fell", sides=(ContestSide("August 14", (said[0],)),
+                                                   ContestSide("August 15", (said[1],))), kind="dates")
+    quoting = [(v, claim("TASS", 9))]
+    assert _restated(Found(contest, v, np.stack([v]), tuple(said)), quoting) is False
+    assert _restated(Found(contest, v, np.stack([v, v]), tuple(said)), quoting) is True
+    assert _restated(Found(contest, v, np.stack([v, v]), tuple(said)), [(-v, claim("TASS", 9))]) is False

@@ -74,11 +74,13 @@ def _restated(f: Found, quoting: list[tuple[np.ndarray, Claim]]) -> bool:
     """Whether a sentence the answer quotes (``quoting``: its vector and the attributed claim it
     holds) restates a claim of the contest: another article's telling of it, or another
     sentence of the same side saying the same."""
+    if len(f.core_claims) != len(f.core):
+        return False  # the vectors are not the claims' own (a date contest's event labels)
     for vec, claim in quoting:
         asserts = claim.stance == "asserts"
-        for k, member in enumerate(f.core_claims):
+        for member, member_vec in zip(f.core_claims, f.core):
             if (member.stance == "asserts") == asserts and same_side(claim.side, member.side) \
-                    and float(vec @ f.core[k]) >= SIM_RESTATED:
+                    and float(vec @ member_vec) >= SIM_RESTATED:
                 return True
     return False
 
