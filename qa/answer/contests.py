@@ -86,7 +86,7 @@ def _restated(f: Found, quoting: list[tuple[np.ndarray, Claim]]) -> bool:
 
 
 def candidates(q: Question, found: list[Found], selection: Selection, evidence: list[Evidence],
-               lexicon: Lexicon, claim_at=None) -> list[ContestCandidate]:
+               lexicon: Lexicon, claim_at) -> list[ContestCandidate]:
     """Every contest with its features, and whether the answer quotes one of its claims, or
     restates one (``claim_at``: the attributed claim a sentence holds, ``ContestFinder.claim_at``)."""
     if not found:
@@ -100,7 +100,7 @@ def candidates(q: Question, found: list[Found], selection: Selection, evidence: 
             quoted.setdefault(k.article_id, []).append((k.start, k.end))
     chosen = np.stack([c.vector for c in selection.chosen]) if selection.chosen else None
     quoting = [(c.vector, claim) for c in selection.chosen
-            if claim_at is not None and (claim := claim_at(c.article_id, c.start, c.end)) is not None]
+               if (claim := claim_at(c.article_id, c.start, c.end)) is not None]
     texts = [lexicon.terms(e.chunk.text) for e in evidence]
     n = len(texts)
     weight = {t: math.log(1 + n / (1 + sum(t in x for x in texts))) for t in q.terms}

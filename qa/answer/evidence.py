@@ -29,6 +29,7 @@ from difflib import SequenceMatcher
 
 import numpy as np
 
+from ..claims.names import acronym
 from ..config import AbstentionSettings, SentenceModelSettings
 from ..domain import ArticleRecord, Evidence, Sentences
 from ..text import WORD, Lexicon
@@ -232,8 +233,12 @@ def as_written(name_terms: frozenset[str], cands: list[Candidate],
     if not out:
         return out
     texts = [c.text for c in cands] + [records[a].article.title for a in {c.article_id for c in cands}]
-    vocab = set().union(*(lexicon.terms(t) for t in texts)) if texts else set()
-    for t in name_terms - vocab:
+    held = [lexicon.terms(t) for t in texts]  # cached: featurize reads the same texts
+    missing = {t for t in name_terms if not any(t in h for h in held)}
+    if not missing:
+        return out
+    vocab = set().union(*held)
+    for t in missing:
         sub = _acronym_of(t, texts, lexicon) if t.isalpha() and 2 <= len(t) <= 5 else ""
         if not sub and len(t) >= 5:
             alike = [(SequenceMatcher(None, t, v).ratio(), v) for v in vocab
@@ -251,8 +256,8 @@ def _acronym_of(t: str, texts: list[str], lexicon: Lexicon) -> str:
     acronym ``t`` ("National Resistance Front of Afghanistan" for "nrf"), or ""."""
     for text in texts:
         for m in _CAP_RUN.finditer(text):
-            words = [w for w in m.group(0).split() if w[:1].isupper()]
-            if len(words) >= len(t) and "".join(w[0] for w in words[:len(t)]).lower() == t:
+            if acronym(m.group(0)).lower().startswith(t):
+                words = [w for w in m.group(0).split() if acronym(w)]
                 return lexicon.term(words[len(t) - 1])
     return ""
 

@@ -75,15 +75,13 @@ def without_request(text: str) -> str:
     of them only frame a request ("Do you know which community ..." -> "which community ..."),
     or an opening imperative request verb ("Please describe the fighting" -> "the fighting").
     Unchanged when nothing frames it."""
-    words = text.split()
-    for i, w in enumerate(words):
-        bare = w.lower().strip(",:;?!.").replace("’", "'")
-        if bare in _WH_WORDS:
-            if i and all(x.lower().strip(",:;").replace("’", "'") in _FRAMING for x in words[:i]):
-                return " ".join(words[i:])
-            break
-    return _REQUEST_VERB.sub("", text, count=1) if not any(
-        w.lower().strip(",:;?!.") in _WH_WORDS for w in words) else text
+    words = [w.lower().strip(",:;?!.").replace("’", "'") for w in text.split()]
+    wh = next((i for i, w in enumerate(words) if w in _WH_WORDS), None)
+    if wh is None:
+        return _REQUEST_VERB.sub("", text, count=1)
+    if wh and all(w in _FRAMING for w in words[:wh]):
+        return " ".join(text.split()[wh:])
+    return text
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import numpy as np
 from ..domain import Contest, ContestSide
 from .groups import Found, UnionFind, in_order
 from .record import ANY_REPORT, Record, name_opening_pronoun
+from .sides import same_side
 
 #: Cosine similarity between a denial and an assertion of the side it names.
 SIM_TARGETED = 0.5
@@ -96,25 +97,6 @@ def anaphoric(d: Record) -> bool:
     if d.claim.stance == "denies" and _ANAPHORIC.match(d.claim.content.strip()):
         return True
     return d.claim.stance != "asserts" and _bare(d)
-
-
-#: Words of a side's name too common to say a sentence names that side.
-_GENERIC_NAME_WORDS = frozenset("department ministry office house party council committee "
-                                "government administration agency campaign court state "
-                                "states united news".split())
-
-
-def named(*sides: str) -> re.Pattern:
-    """What tells a claim's key (a lemma of its subject, object or agent) that names one of
-    ``sides``: its whole name, or the last word of it (a surname; "iran" and "iranian"), when
-    that word is a name of its own."""
-    alts = []
-    for side in sides:
-        words = re.findall(r"[A-Z][\w.-]*", side)
-        alts.append(re.escape(side))
-        if words and len(words[-1]) >= 4 and words[-1].lower() not in _GENERIC_NAME_WORDS:
-            alts.append(re.escape(words[-1]) + r"(?:i?an|ns?|[’']s?)?")
-    return re.compile("|".join(alts), re.I)
 
 
 def _links(d: Record, a: Record, sim: float, soft: bool, bare: bool) -> bool:
@@ -207,9 +189,9 @@ def denials(recs: list[Record]) -> list[Found]:
         if not soft and rd.target is None:
             # A denial that names no claim answers the one said of the denier that is closest
             # in meaning (not every claim a story makes about it).
-            accused = named(*about)
             said_of = [(sim, a) for a, sim in near if sim >= SIM_ACCUSED and recs[a].claim.side
-                       != rd.claim.side and any(accused.fullmatch(k) for k in recs[a].keys)]
+                       != rd.claim.side and any(same_side(who, k) for who in about
+                                                for k in recs[a].keys)]
             answered += [max(said_of)[1]] if said_of else []
         for a in answered:
             u.join(d, a)
