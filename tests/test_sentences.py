@@ -81,6 +81,37 @@ def test_two_tellings_with_different_figures_are_a_contest_not_one_citation(make
     assert "[wire-a, wire-b]" not in ans.text and "[wire-b, wire-a]" not in ans.text
 
 
+def test_a_limit_is_not_a_figure_that_differs_from_a_count_within_it(make_service):
+    # "faces a maximum of 50 years" and "urged seven to nine years" answer one question in
+    # two ways that agree: a limit holds every figure below it. A count outside it still differs.
+    svc = make_service()
+    svc.ingest_items([
+        Article(id="cap-a", title="Harlan Voss verdict", date="2024-03-02", source="Daily Ledger",
+                text="Harlan Voss was convicted of seven counts of fraud. In his case, Voss faces a "
+                     "maximum of 50 years in a federal prison, the judge said."),
+        Article(id="cap-b", title="Prosecutors ask for prison term for Voss", date="2024-03-09",
+                source="Metro Wire",
+                text="Prosecutors urged that Voss be sentenced to between seven and nine years in "
+                     "prison for the fraud, according to the filing."),
+    ])
+    for question in ("How many years in prison does Harlan Voss face?",
+                     "How long could Voss be in prison?"):
+        ans = svc.ask(question)
+        assert not ans.abstained, ans.text
+        assert {"cap-a", "cap-b"} & {c.article_id for c in ans.citations}, ans.text
+        assert not [k for k in ans.contested if k.kind == "values"], (question, ans.text)
+
+
+def test_a_figure_is_read_with_the_limit_or_bound_written_before_it():
+    from qa.claims.facts import value_range
+
+    assert value_range("a maximum of 50") == (0.0, 50.0)
+    assert value_range("no more than 12") == (0.0, 12.0)
+    assert value_range("at most twenty") == (0.0, 20.0)
+    assert value_range("at least 8") == (8.0, 16.0)
+    assert value_range("50") == (50.0, 50.0)
+
+
 def test_differing_values_reads_one_changed_value_only():
     def diff(a, b):
         d = differing_values(a, b)

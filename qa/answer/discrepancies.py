@@ -90,6 +90,13 @@ def _dates(text: str, year_hint: str | None) -> frozenset:
     return frozenset(_YEAR.findall(text))
 
 
+#: What a figure is said to be before it is written: a limit or a bound ("faces a maximum of
+#: 50 years", "at least 16 people"), read with the figure by ``value_range``.
+_BOUND = re.compile(r"\b(maximum|at most|no more than|not more than|capped at|at least|more than|"
+                    r"fewer than|less than|up to|as many as|about|around|nearly|almost|roughly)"
+                    r"(?:\s+of)?\s*$", re.I)
+
+
 def _figures(text: str, question: str) -> frozenset:
     """(lo, hi, as written) of each figure a sentence gives that the question does not."""
     asked = set(re.findall(r"\d[\d,.]*", question))
@@ -97,7 +104,9 @@ def _figures(text: str, question: str) -> frozenset:
     for written in numbers_in(text):
         if written in asked:
             continue
-        rng = value_range(written)
+        at = text.find(written)
+        bound = _BOUND.search(text[max(0, at - 30):max(at, 0)])
+        rng = value_range((bound.group(1) + " " if bound else "") + written)
         if rng is not None:
             out.add((rng[0], rng[1], written))
     return frozenset(out)

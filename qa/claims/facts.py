@@ -56,7 +56,8 @@ def same_day(a: str, b: str) -> bool:
 
 
 def value_range(text: str) -> tuple[float, float] | None:
-    """The range a written figure means: "at least eight" -> (8, 16); "dozens" -> (24, 100)."""
+    """The range a written figure means: "at least eight" -> (8, 16); "dozens" -> (24, 100);
+    "a maximum of 50" -> (0, 50)."""
     t = " ".join(text.lower().replace(",", "").split())
     for word, rng in _VAGUE.items():
         if re.search(rf"\b{word}\b", t):
@@ -79,6 +80,8 @@ def value_range(text: str) -> tuple[float, float] | None:
             v = (v or 1.0) * _SCALE[sm.group(1)]
         if v is None:
             return None
+    if re.search(r"\b(maximum|at most|no more than|not more than|capped at)\b", t):
+        return 0.0, v  # a limit, not a count: "a maximum of 50 years" holds 7 to 9 years
     if re.search(r"\b(at least|more than|over|upwards of|in excess of)\b", t):
         return v, v * 2
     if re.search(r"\b(about|around|approximately|nearly|almost|roughly|some|an estimated|estimated)\b", t):
