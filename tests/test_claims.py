@@ -251,6 +251,56 @@ def test_written_denial_names_its_target(text, content, speaker, side, target, e
     assert (r.claim.speaker, r.claim.side, r.claim.stance, r.target) == (speaker, side, "denies", target)
 
 
+@pytest.mark.parametrize("text,content,speaker,stance,target,other", [
+    ("Lena Hart spoke on tape. She also said she believed Ortiz was murdered in prison, despite "
+     "medical examiner Ruth Kemp's official ruling that Ortiz died by suicide.",
+     "Ortiz was murdered in prison", "Lena Hart", "disputes", "Ruth Kemp",
+     "Ortiz died by suicide"),
+    ("Russia says it did not hit civilians, despite claims by Ukrainian officials that 20 people died.",
+     "it did not hit civilians", "Russia", "denies", "Ukrainian", "20 people died"),
+    ("Contrary to the White House's assertion that the plan was discarded, Obama's former aides "
+     "said they left a 69-page playbook.",
+     "they left a 69-page playbook", "Obama's former aides", "disputes", "White House",
+     "the plan was discarded"),
+    ("Police said the man was armed, in spite of the family's insistence that he carried only a phone.",
+     "the man was armed", "Police", "disputes", "Family", "he carried only a phone"),
+], ids=["despite a ruling", "despite claims by", "contrary to", "in spite of"])
+def test_a_claim_said_against_another_in_its_sentence_disputes_it(text, content, speaker, stance,
+                                                                 target, other, english):
+    """"X said P despite Y's ruling that Q": both claims are read, each with its owner, and X's
+    answers Y's; the phrase that carries Q is not part of P."""
+    art = Article(id="w6", text=text, title="Against", date="2020-05-01", source="Daily Test")
+    recs = extract(art, english)
+    r = next(r for r in recs if r.claim.content == content)
+    assert (r.claim.speaker, r.claim.stance, r.target) == (speaker, stance, target)
+    assert any(x.claim.content == other and x.claim.side == target for x in recs), \
+        [(x.claim.content, x.claim.side) for x in recs]
+
+
+@pytest.mark.parametrize("text,speaker,side,stance", [
+    ("A statement from Buckingham Palace said the claims were false.",
+     "Buckingham Palace", "Buckingham Palace", "disputes"),
+    ("A statement released by Lee Merritt, an attorney for the family, said a false narrative "
+     "had been created.", "Lee Merritt", "Family", "disputes"),
+    ("The family's statement said he was unarmed.", "the family", "Family", "asserts"),
+    ("A letter signed by 1,100 former prosecutors said Barr had interfered.",
+     "former prosecutors", "former prosecutors", "asserts"),
+], ids=["from", "released by", "possessive", "signed by"])
+def test_a_writing_says_what_its_author_says(text, speaker, side, stance, english):
+    art = Article(id="w8", text=text, title="Writings", date="2020-05-01", source="Daily Test")
+    [r] = extract(art, english)
+    assert (r.claim.speaker, r.claim.side, r.claim.stance, r.claim.attributed) == (
+        speaker, side, stance, True)
+
+
+def test_despite_a_thing_or_an_unowned_claim_is_no_dispute(english):
+    text = ("Trump said he would attend the rally despite the rain. The company said profits rose "
+            "despite reports that sales had slowed.")
+    art = Article(id="w7", text=text, title="Despite", date="2020-05-01", source="Daily Test")
+    assert {(r.claim.speaker, r.claim.stance) for r in extract(art, english)
+            if r.claim.attributed} == {("Trump", "asserts"), ("the company", "asserts")}
+
+
 def test_written_outlet_voice(written_claims):
     c = [c for c in written_claims if "talks between the two sides failed" in c.quote][0]
     assert (c.speaker, c.attributed) == ("Daily Test", False)

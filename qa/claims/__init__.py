@@ -40,10 +40,12 @@ __all__ = ["annotate", "Annotator", "ContestFinder", "EnglishModel", "Found", "L
 #: 30); 8 a figure is what happened to it only ("killed 16 and wounded 100": 16 were not
 #: wounded), on the day a weekday said of it names ("an attack on Monday killed 16"); 9 a
 #: curly possessive names its owner ("denied Roberts’ allegations" answers Roberts), and a
-#: building speaks for the body in it ("Buckingham Palace officials denied"). A store
+#: building speaks for the body in it ("Buckingham Palace officials denied"); 10 a claim
+#: said against another that the sentence states with it disputes it ("said she believed he
+#: was murdered, despite a medical examiner's ruling that he died by suicide"). A store
 #: whose articles were annotated by an older version annotates them again (without
 #: re-embedding).
-ANNOTATION_VERSION = 9
+ANNOTATION_VERSION = 10
 
 
 def annotate(article: Article, model: EnglishModel, embedder: Embedder | None = None) -> str:

@@ -87,6 +87,17 @@ official officials representative representatives source sources government auth
 authorities administration extremist extremists radical armed local national company firm
 corporation business
 """.split())
+#: Nouns for a position someone holds or an official finding, besides ``CLAIM_NOUNS``: with
+#: an owner and a "that" clause they carry the owner's claim ("a medical examiner's ruling
+#: that ...", "the Kremlin's insistence that ...").
+STANCE_NOUNS = frozenset("ruling rulings finding findings conclusion conclusions assurance "
+                         "assurances insistence contention position belief view".split())
+#: Writings that say what their author says when they are the subject of a reporting verb
+#: ("a statement from the palace said", "a letter signed by 1,100 former prosecutors said").
+WRITINGS = frozenset("""
+statement letter memo memorandum filing complaint lawsuit suit email e-mail tweet post release
+report document indictment petition editorial op-ed affidavit motion brief
+""".split())
 #: Pronouns that need an antecedent before they can be a speaker.
 PRONOUNS = frozenset("he she they it we i him her them his their its".split())
 #: Verbs too light to identify an event ("was", "had").

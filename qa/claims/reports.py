@@ -5,7 +5,7 @@ clause, the stance (denies, disputes, asserts) and the side a denial answers."""
 from __future__ import annotations
 
 from .nlp import (CLAIM_NOUNS, DENY, DISPUTE, FALSITY, GENERIC_GROUP, PRONOUNS,
-                  PROPOSITION_NOUNS, REPORTING, ROLES, TRUTH_DENY)
+                  PROPOSITION_NOUNS, REPORTING, ROLES, STANCE_NOUNS, TRUTH_DENY, WRITINGS)
 from .names import possessor
 from .record import ANY_REPORT
 from .speakers import ArticleContext, Speaker, side_of, speaker
@@ -28,9 +28,11 @@ def stance_of(root) -> str:
     """Stance of a reported clause by its own words: calling something false disputes it,
     negating the main verb denies."""
     for t in root.subtree:
-        # "the claim was wrong", "are spreading disinformation"; not "fake ticket reservations"
+        # "the claim was wrong", "are spreading disinformation", "a false narrative had been
+        # created"; not "fake ticket reservations"
         if t.lemma_.lower() in FALSITY and (t.dep_ in ("acomp", "attr", "oprd") or (
-                t.dep_ == "dobj" and t.head.lemma_ in ("spread", "call", "label", "peddle"))):
+                t.dep_ == "dobj" and t.head.lemma_ in ("spread", "call", "label", "peddle")) or (
+                t.dep_ == "amod" and t.head.lemma_.lower() in CLAIM_NOUNS)):
             return "disputes"
     if _no_evidence(root):
         return "disputes"
@@ -210,7 +212,8 @@ def reported(sent, ctx: ArticleContext) -> list[Found]:
                 and _is_report(root) and _subjects(root):
             continue  # "X reported that Y said ...": Y's claim is the one that matters
         quoted_by = next((c for c in tok.children if c.dep_ == "dobj"), None) if lemma == "quote" else None
-        sp = speaker([quoted_by] if quoted_by is not None else _subjects(tok), ctx)
+        subs = [quoted_by] if quoted_by is not None else _subjects(tok)
+        sp = speaker(_authors(subs) or subs, ctx)
         if sp is None:
             continue
         stance = "denies" if lemma in DENY else "disputes" if lemma in DISPUTE else stance_of(root)
@@ -226,19 +229,23 @@ def reported(sent, ctx: ArticleContext) -> list[Found]:
             f = _according(tok, sent, ctx)
             if f is not None and not any(g.root.i in {t.i for t in f.toks} for g in out):
                 out.append(f)
-        if tok.lemma_.lower() in CLAIM_NOUNS and tok.pos_ == "NOUN":
-            by = [g for c in tok.children if c.dep_ == "prep" and c.lower_ == "by"
+        if tok.lemma_.lower() in CLAIM_NOUNS | STANCE_NOUNS and tok.pos_ == "NOUN":
+            by = [g for c in tok.children if c.dep_ == "prep" and c.lower_ in ("by", "from")
                   for g in c.children if g.dep_ == "pobj"]
-            # "Trump's assertion that ...": the owner made the claim (not "its claim", which
-            # names nobody that can be told apart)
-            by = by or [c for c in tok.children if possessor(c) and c.pos_ == "PROPN"]
+            # "Trump's assertion that ...", "a medical examiner's ruling that ...": the owner
+            # made the claim (not "its claim", which names nobody that can be told apart)
+            by = by or [c for c in tok.children if possessor(c) and c.pos_ in ("PROPN", "NOUN")]
+            # A content clause: "that" marks it (spaCy sometimes makes it the object of an
+            # intransitive verb in an "acl": "ruling that Ortiz died by suicide").
             clause = next((c for c in tok.children if c.dep_ in ("acl", "relcl", "ccomp")
-                           and any(m.dep_ == "mark" for m in c.children)), None)
+                           and (any(m.dep_ == "mark" for m in c.children)
+                                or (c.dep_ != "relcl" and c.left_edge.lower_ == "that"))), None)
             if by and clause is not None:
                 sp = speaker(by, ctx)
                 if sp is not None:
                     out.append(Found(sp, tok.text, "asserts", clause, list(clause.subtree),
                                       embedded=True))
+    _set_against(out)
     # A denial that names neither what nor whom ("a claim that has been denied by resistance
     # forces") answers the other claim in its sentence.
     for f in out:
@@ -252,6 +259,64 @@ def reported(sent, ctx: ArticleContext) -> list[Found]:
                 if len(f.toks) < 4:
                     f.toks = other.toks
     return out
+
+
+def _authors(subjects: list) -> list:
+    """Who a writing that speaks stands for: "a statement from Buckingham Palace", "a letter
+    signed by 1,100 former prosecutors", "the family's statement" say what their authors say.
+    Empty when the subject is no writing or names no author."""
+    out = []
+    for s in subjects:
+        if s.lemma_.lower() not in WRITINGS:
+            continue
+        out += [g for c in s.children if c.dep_ == "prep" and c.lower_ in ("by", "from")
+                for g in c.children if g.dep_ == "pobj"]
+        out += [c for c in s.children if possessor(c) and c.pos_ in ("PROPN", "NOUN")]
+        out += [g for v in s.children if v.dep_ == "acl" and v.tag_ == "VBN"
+                for a in v.children if a.dep_ == "agent" for g in a.children if g.dep_ == "pobj"]
+    return out
+
+
+def _set_against(out: list[Found]) -> None:
+    """"X said P despite Y's ruling that Q", "..., contrary to claims by Y that Q": X's claim
+    is said against Y's, which the sentence states with it; X disputes it (a stance of its
+    own, a denial or a dispute, stays). The phrase that carries Y's claim is not part of X's."""
+    for e in out:
+        if not e.embedded:
+            continue
+        noun = e.root.head
+        prep = _contrast_prep(noun)
+        if prep is None:
+            continue
+        for f in out:
+            if f is e or f.embedded or f.sp.side == e.sp.side:
+                continue
+            # The phrase hangs from X's clause or from the verb that reports it ("Contrary to
+            # ..., aides said"; "said she believed P, despite ...").
+            phrase = prep.head if prep.head.lower_ == "contrary" else prep
+            if not (phrase in f.toks or phrase.head in f.toks or phrase.head == f.root.head):
+                continue
+            cut = {t.i for t in phrase.subtree}
+            f.toks = [t for t in f.toks if t.i not in cut]
+            if f.stance == "asserts":
+                f.stance = "disputes"
+            if f.target is None:
+                f.target = e.sp.side
+
+
+def _contrast_prep(noun):
+    """The preposition that sets a claim noun against the claim around it: "despite",
+    "notwithstanding", "contrary to", "in spite of"; None otherwise."""
+    if noun.dep_ != "pobj":
+        return None
+    prep = noun.head
+    if prep.lower_ in ("despite", "notwithstanding"):
+        return prep
+    if prep.lower_ == "to" and prep.head.lower_ == "contrary":
+        return prep
+    if prep.lower_ == "of" and prep.head.lower_ == "spite" and prep.head.head.lower_ == "in":
+        return prep.head.head
+    return None
 
 
 def _anaphoric(root) -> bool:
