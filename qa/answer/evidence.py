@@ -183,7 +183,8 @@ def featurize(q: Question, cands: list[Candidate], evidence: list[Evidence],
         foc_ctx = sum(w for t, w in focus.items() if t in ctx) / focus_total
         names_missing = (len(q_names - ctx) / len(q_names)) if q_names else 0.0
         ev = evidence[c.chunk_rank]
-        has = _answer_types(c.text, q_names, lexicon)
+        # What the sentence can supply matters only for a question that asks for a type.
+        has = _answer_types(c.text, q_names, lexicon) if typed else set()
         hit = float(bool(typed & has))
         miss = float(bool(typed) and not typed & has)
         fragment = float(c.text[:1].islower() or (bool(_PRONOUN_START.match(c.text)) and c.prev is None))
