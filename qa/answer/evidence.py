@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -131,6 +132,7 @@ def candidates(evidence: list[Evidence], records: dict[str, ArticleRecord],
             continue
         table = sentences_of(rec)
         ents = entities_of(rec) if entities_of is not None else None
+        starts = [a for a, _, _ in ents] if ents is not None else []  # stored in text order
         text = rec.article.text
         for i, (s, e) in enumerate(table.spans):
             if e <= ev.chunk.start or s >= ev.chunk.end or (rec.article.id, s) in seen:
@@ -141,7 +143,9 @@ def candidates(evidence: list[Evidence], records: dict[str, ArticleRecord],
                 continue
             c = Candidate(rec.article.id, s, e, sent, table.vectors[i], chunk_rank=rank,
                           entities=None if ents is None else tuple(
-                              (a - s, b - s, label) for a, b, label in ents if s <= a and b <= e))
+                              (a - s, b - s, label)
+                              for a, b, label in ents[bisect_left(starts, s):bisect_left(starts, e)]
+                              if b <= e))
             if i > 0 and "\n" not in text[table.spans[i - 1][1]:s]:
                 c.prev, c.prev_vector = table.spans[i - 1], table.vectors[i - 1]
             out.append(c)

@@ -164,6 +164,7 @@ def decode_entities(raw: str | None, text_length: int) -> tuple[tuple[int, int, 
         s, e, label = flat[i], flat[i + 1], flat[i + 2]
         if isinstance(s, int) and isinstance(e, int) and 0 <= s < e <= text_length:
             out.append((s, e, str(label)))
+    out.sort()
     return tuple(out)
 
 

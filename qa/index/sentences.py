@@ -93,9 +93,13 @@ def decode(raw: str | None, text_length: int) -> Sentences | None:
     if not isinstance(d, dict) or d.get("format") != FORMAT:
         return None
     flat = d.get("spans") or []
-    spans = tuple((flat[i], flat[i + 1]) for i in range(0, len(flat), 2))
-    if any(not 0 <= s < e <= text_length for s, e in spans):
+    try:
+        pairs = np.asarray(flat, dtype=np.int64).reshape(-1, 2)
+    except (TypeError, ValueError):
         return None
+    if not ((pairs[:, 0] >= 0) & (pairs[:, 0] < pairs[:, 1]) & (pairs[:, 1] <= text_length)).all():
+        return None
+    spans = tuple(map(tuple, pairs.tolist()))
     if not spans:
         return Sentences((), np.zeros((0, 0), dtype=np.float32))
     v = np.frombuffer(base64.b64decode(d["v"]), dtype=np.int8).astype(np.float32)
