@@ -211,6 +211,21 @@ def test_a_written_denial_and_differing_figures_are_contests(embedder, english):
     assert {s.position: articles_of(s) for s in numbers.sides} == {"only 120": {"t1"}, "300": {"t0"}}
 
 
+def test_a_toll_reported_weeks_apart_is_an_update_not_a_contest(embedder, english):
+    def figures(later: str) -> list[Contest]:
+        return [k for k in _contests(
+            embedder, english,
+            ("Health Wire", "2019-09-09", "The health agency has said five people across the "
+                                          "country have died of the lung illness."),
+            ("Metro Daily", later, "The health agency said 34 people across the country have "
+                                   "died of the lung illness."),
+        ) if k.kind == "numbers"]
+
+    assert figures("2019-10-23") == []  # six weeks later: the toll grew
+    [k] = figures("2019-09-11")  # two days later: the counts disagree
+    assert sorted(s.position for s in k.sides) == ["34", "five"]
+
+
 def test_a_claim_and_its_rebuttal_in_one_sentence_are_a_contest(embedder, english):
     found = _contests(
         embedder, english,

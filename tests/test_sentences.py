@@ -81,6 +81,23 @@ def test_two_tellings_with_different_figures_are_a_contest_not_one_citation(make
     assert "[wire-a, wire-b]" not in ans.text and "[wire-b, wire-a]" not in ans.text
 
 
+def test_two_tellings_weeks_apart_give_the_count_at_two_times(make_service):
+    # The same toll in two articles six weeks apart: it grew, nobody disputes it.
+    svc = make_service()
+    base = ("The regional health office said the fever outbreak in the Marrow valley had killed "
+            "{n} people, and that doctors were still treating patients in the river towns.")
+    svc.ingest_items([
+        Article(id="toll-a", title="Marrow valley fever", text=base.format(n="14"),
+                date="2023-05-05", source="Valley Post"),
+        Article(id="toll-b", title="Marrow valley fever toll", text=base.format(n="23"),
+                date="2023-06-20", source="River Times"),
+    ])
+    ans = svc.ask("How many people has the Marrow valley fever outbreak killed?")
+    assert not ans.abstained, ans.text
+    assert {"toll-a", "toll-b"} & {c.article_id for c in ans.citations}, ans.text
+    assert not [k for k in ans.contested if k.kind in ("values", "numbers")], ans.text
+
+
 def test_a_limit_is_not_a_figure_that_differs_from_a_count_within_it(make_service):
     # "faces a maximum of 50 years" and "urged seven to nine years" answer one question in
     # two ways that agree: a limit holds every figure below it. A count outside it still differs.

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date as _date
 
 from ..claims.facts import parse_date, value_range
+from ..claims.figures import MAX_COUNT_GAP
 from ..domain import ArticleRecord, Claim, Contest, ContestSide
 from ..text import Lexicon, differing_values
 from .evidence import Candidate, Selection, numbers_in
@@ -39,6 +41,10 @@ def discrepancies(selection: Selection, records: dict[str, ArticleRecord],
             d = differing_values(c.text, o.text)
             if d is None or _same_figure(c.text[d[0][0]:d[0][1]], o.text[d[1][0]:d[1][1]]):
                 continue
+            if _figures_weeks_apart(c.text[d[0][0]:d[0][1]], o.text[d[1][0]:d[1][1]],
+                                    records[c.article_id].article.date,
+                                    records[o.article_id].article.date):
+                continue  # a count told again weeks later: updated, not disputed
             sides.setdefault(_key(c.text[d[0][0]:d[0][1]]), []).append((c, d[0]))
             sides.setdefault(_key(o.text[d[1][0]:d[1][1]]), []).append((o, d[1]))
         if len(sides) < 2:
@@ -67,6 +73,8 @@ def differing_answers(q: Question, selection: Selection, records: dict[str, Arti
     if len(by_article) < 2:
         return []
     items = list(by_article.values())
+    if kind == NUMBER and not _close_in_time([records[c.article_id].article.date for c, _ in items]):
+        return []  # a count reported weeks apart is updated, not disputed (figures.MAX_COUNT_GAP)
     agree = kind == DATE and any(a[1] & b[1] for i, a in enumerate(items) for b in items[i + 1:])
     if kind == NUMBER:
         agree = any(_ranges_meet(a[1], b[1]) for i, a in enumerate(items) for b in items[i + 1:])
@@ -80,6 +88,31 @@ def differing_answers(q: Question, selection: Selection, records: dict[str, Arti
     topic = "what the articles give for “" + q.text.rstrip("?. ") + "”"
     return [Contest(topic=topic, sides=tuple(_side(v, records, claim_at) for v in sides.values()),
                     kind="values", reason="quoted")]
+
+
+def _figures_weeks_apart(a: str, b: str, date_a: str | None, date_b: str | None) -> bool:
+    """Two figures (not names, not dates) from articles published more than ``MAX_COUNT_GAP``
+    days apart."""
+    def figure(x: str) -> bool:
+        return value_range(x) is not None and not parse_date(x, None) and not _YEAR.search(x)
+
+    return figure(a) and figure(b) and not _close_in_time([date_a, date_b])
+
+
+def _close_in_time(dates: list[str | None]) -> bool:
+    """Whether two of the articles were published within ``MAX_COUNT_GAP`` days of each other
+    (an undated article is close to any)."""
+    days = sorted(d for d in (_iso_day(x) for x in dates) if d is not None)
+    if len(days) < len(dates):
+        return True
+    return any((b - a).days <= MAX_COUNT_GAP for a, b in zip(days, days[1:]))
+
+
+def _iso_day(iso: str | None):
+    try:
+        return _date.fromisoformat(iso) if iso else None
+    except ValueError:
+        return None
 
 
 def _dates(text: str, year_hint: str | None) -> frozenset:

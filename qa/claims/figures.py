@@ -21,11 +21,15 @@ SIM_COUNTED = 0.5
 SIM_EVENT = 0.5
 #: Days apart beyond which two dates are two events, not a disagreement.
 MAX_DATE_GAP = 10
+#: Days between a count and another article beyond which the two count at different times: a
+#: toll that grows ("five people have died", then "at least 34 people have died" six weeks
+#: later) is updated, not disputed.
+MAX_COUNT_GAP = 7
 
 
 def _different_days(qa, ra: Record, qb, rb: Record) -> bool:
-    """Counts for different days: both dated and not the same day, or one dated more than a
-    week from the other's article."""
+    """Counts for different days: both dated and not the same day, one dated more than a week
+    from the other's article, or neither dated and their articles more than a week apart."""
     if (qa.date == PERIOD) != (qb.date == PERIOD):
         return True  # a count over a period against a count for one event
     if qa.date and qb.date:
@@ -33,8 +37,11 @@ def _different_days(qa, ra: Record, qb, rb: Record) -> bool:
     for q, other in ((qa, rb), (qb, ra)):
         if q.date and q.date != PERIOD and not q.date.startswith("--") and other.claim.date:
             a, b = _day(q.date, True), _day(other.claim.date, True)
-            if a and b and abs((a - b).days) > 7:
+            if a and b and abs((a - b).days) > MAX_COUNT_GAP:
                 return True
+    if not qa.date and not qb.date and ra.claim.date and rb.claim.date:
+        a, b = _day(ra.claim.date, True), _day(rb.claim.date, True)
+        return bool(a and b and abs((a - b).days) > MAX_COUNT_GAP)
     return False
 
 

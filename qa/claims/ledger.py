@@ -108,8 +108,9 @@ class ContestLedger:
     #: 1: contests without ``linked``; 2: with it, linked ones ranked first; 3: found again
     #: for stores re-annotated (annotation 3) before a re-annotation brought its contests along;
     #: 4: figures linked only between quoted sources (``links``); 5: a denial answers what is
-    #: said of the denier (``denials.SIM_ACCUSED``); 6: only the closest such claim.
-    version = 6
+    #: said of the denier (``denials.SIM_ACCUSED``); 6: only the closest such claim; 7: a count
+    #: told again more than a week later is updated, not disputed (``figures.MAX_COUNT_GAP``).
+    version = 7
 
     def __init__(self, table: ContestTable, read: ReadArticles, finder: ContestFinder,
                  settings: DisagreementSettings):
