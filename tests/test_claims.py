@@ -442,13 +442,19 @@ The senators rejected the deal on Tuesday.
 
 The Pentagon disputed the figures, saying only 11 troops were hurt.
 
-Iran rejected the allegations as baseless."""
+Iran rejected the allegations as baseless.
+
+A court also dismissed charges against Ahmed Nouri, a former deputy intelligence chief.
+
+The court rejected the governor's claims of fraud."""
 
 
 def test_opposing_a_thing_is_no_denial(english):
     """"reject", "dispute", "counter" take a claim only when their object names one: rejecting
-    a deal or countering an influence opposes an act, and starts no contest."""
+    a deal or countering an influence opposes an act, and starts no contest; a court that
+    dismisses charges rules on a prosecution, and one that rejects claims opposes them."""
     art = Article(id="w7", text=OPPOSED, title="Opposed", date="2020-01-10", source="Daily Test")
     opposed = {(c.speaker, c.stance) for c in claims_of(ArticleRecord(
         art, art.content_hash, 0, annotate(art, english))) if c.stance != "asserts"}
-    assert opposed == {("the Pentagon", "disputes"), ("Iran", "denies")}, opposed
+    assert opposed == {("the Pentagon", "disputes"), ("Iran", "denies"), ("the court", "denies")}, \
+        opposed

@@ -42,10 +42,11 @@ __all__ = ["annotate", "Annotator", "ContestFinder", "EnglishModel", "Found", "L
 #: curly possessive names its owner ("denied Roberts’ allegations" answers Roberts), and a
 #: building speaks for the body in it ("Buckingham Palace officials denied"); 10 a claim
 #: said against another that the sentence states with it disputes it ("said she believed he
-#: was murdered, despite a medical examiner's ruling that he died by suicide"). A store
+#: was murdered, despite a medical examiner's ruling that he died by suicide"); 11 a court
+#: that dismisses charges rules on a prosecution, it denies nothing. A store
 #: whose articles were annotated by an older version annotates them again (without
 #: re-embedding).
-ANNOTATION_VERSION = 10
+ANNOTATION_VERSION = 11
 
 
 def annotate(article: Article, model: EnglishModel, embedder: Embedder | None = None) -> str:

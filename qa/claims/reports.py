@@ -138,10 +138,22 @@ def _names_a_claim(tok) -> bool:
 
 def _opposes_a_thing(verb) -> bool:
     """An opposing verb whose object is a thing or an act, not a claim: "rejected the deal",
-    "trying to counter the influence of Chinese companies"."""
+    "trying to counter the influence of Chinese companies"; or a court's act on a prosecution
+    ("a court also dismissed charges against the former deputy intelligence chief"): a ruling,
+    not a denial of what was charged."""
     lemma = verb.lemma_.lower()
-    return lemma in (DENY | DISPUTE) - TRUTH_DENY and any(
-        c.dep_ == "dobj" and c.pos_ != "PRON" and not _names_a_claim(c) for c in verb.children)
+    if lemma not in (DENY | DISPUTE) - TRUTH_DENY:
+        return False
+    objects = [c for c in verb.children if c.dep_ == "dobj"]
+    if any(c.lemma_.lower() in PROSECUTION for c in objects) and any(
+            s.lemma_.lower() in LEGAL_BODIES for s in _subjects(verb)):
+        return True
+    return any(c.pos_ != "PRON" and not _names_a_claim(c) for c in objects)
+
+
+#: Who rules on a prosecution, and what they rule on.
+LEGAL_BODIES = frozenset("court judge jury tribunal magistrate panel".split())
+PROSECUTION = frozenset("charge count case indictment".split())
 
 
 def target_of(root, ctx: ArticleContext) -> str | None:
