@@ -293,6 +293,28 @@ def test_a_writing_says_what_its_author_says(text, speaker, side, stance, englis
         speaker, side, stance, True)
 
 
+def test_who_a_pronoun_or_the_group_stands_for(english):
+    """A pronoun that reports again takes a speaker of its own sentence before one of the
+    article's last ("it would act" is the ministry's, not the group's); a condition ("if she
+    believed ...") reports nothing."""
+    text = ("Mayor Ana Ruiz spoke on Monday.\n\n"
+            "The Civic Rights Front wrote on its Facebook page that Ruiz had made an error if she "
+            "believed the crisis was over.\n\n"
+            "The group said her decision came too late.\n\n"
+            "The ministry denies meddling in the city's affairs, yet it warned on Tuesday that it "
+            "would act.")
+    art = Article(id="w9", text=text, title="Pronouns", date="2020-05-01", source="Daily Test")
+    got = {(r.claim.content, r.claim.speaker, r.claim.side) for r in extract(art, english)
+           if r.claim.attributed}
+    assert got == {
+        ("Ruiz had made an error if she believed the crisis was over", "the Civic Rights Front",
+         "Civic Rights Front"),
+        ("her decision came too late", "the group", "Civic Rights Front"),
+        ("meddling in the city's affairs", "the ministry", "Ministry"),
+        ("it would act", "the ministry", "Ministry"),
+    }, got
+
+
 def test_despite_a_thing_or_an_unowned_claim_is_no_dispute(english):
     text = ("Trump said he would attend the rally despite the rain. The company said profits rose "
             "despite reports that sales had slowed.")

@@ -43,10 +43,13 @@ __all__ = ["annotate", "Annotator", "ContestFinder", "EnglishModel", "Found", "L
 #: building speaks for the body in it ("Buckingham Palace officials denied"); 10 a claim
 #: said against another that the sentence states with it disputes it ("said she believed he
 #: was murdered, despite a medical examiner's ruling that he died by suicide"); 11 a court
-#: that dismisses charges rules on a prosecution, it denies nothing. A store
+#: that dismisses charges rules on a prosecution, it denies nothing; 12 a pronoun that
+#: reports again takes a speaker of its own sentence first ("Beijing denies ..., yet it
+#: warned"; "Reade says ..., though she says ..."), and a condition ("if she believed")
+#: reports nothing. A store
 #: whose articles were annotated by an older version annotates them again (without
 #: re-embedding).
-ANNOTATION_VERSION = 11
+ANNOTATION_VERSION = 12
 
 
 def annotate(article: Article, model: EnglishModel, embedder: Embedder | None = None) -> str:

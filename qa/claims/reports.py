@@ -225,7 +225,7 @@ def reported(sent, ctx: ArticleContext) -> list[Found]:
             continue  # "X reported that Y said ...": Y's claim is the one that matters
         quoted_by = next((c for c in tok.children if c.dep_ == "dobj"), None) if lemma == "quote" else None
         subs = [quoted_by] if quoted_by is not None else _subjects(tok)
-        sp = speaker(_authors(subs) or subs, ctx)
+        sp = _earlier_in_sentence(subs, out, ctx) or speaker(_authors(subs) or subs, ctx)
         if sp is None:
             continue
         stance = "denies" if lemma in DENY else "disputes" if lemma in DISPUTE else stance_of(root)
@@ -271,6 +271,26 @@ def reported(sent, ctx: ArticleContext) -> list[Found]:
                 if len(f.toks) < 4:
                     f.toks = other.toks
     return out
+
+
+def _earlier_in_sentence(subjects: list, out: list[Found], ctx: ArticleContext) -> Speaker | None:
+    """A pronoun that reports again what a speaker of its own sentence said before it: "Beijing
+    denies meddling ..., yet it warned ...", "Trump said ..., and he added ..."; the speaker of
+    the article's last sentence is the antecedent only when its own sentence has none."""
+    if len(subjects) != 1 or subjects[0].lower_ not in ("it", "they", "he", "she"):
+        return None
+    pron = subjects[0]
+    person = pron.lower_ in ("he", "she")
+    hit = next((f.sp for f in reversed(out) if not f.embedded and f.sp.person == person), None)
+    if hit is None and person:
+        # "Reade says she never told anyone ..., though she says ...": the subject of an
+        # earlier reporting verb of the sentence, a person the article has named.
+        for t in reversed(pron.doc[pron.sent.start:pron.i]):
+            if t.dep_ == "nsubj" and t.head.lemma_.lower() in REPORTING and t.lower_ not in PRONOUNS:
+                hit = ctx.persons.get(t.lower_)
+                if hit is not None:
+                    break
+    return hit
 
 
 def _authors(subjects: list) -> list:
@@ -351,10 +371,15 @@ def _withheld(verb) -> bool:
 
 def _is_report(verb) -> bool:
     """A reporting verb used as one: not "the Taliban's claimed victory", not a subordinate
-    clause the parser took for the main verb ("After X announced ..., Y embarked ...")."""
+    clause the parser took for the main verb ("After X announced ..., Y embarked ..."), not a
+    condition ("if she believed ...")."""
     if any(c.dep_ == "case" for s in _subjects(verb) for c in s.children):
         return False
     if verb.dep_ == "ROOT" and any(c.dep_ == "mark" and c.lower_ in _SUBORDINATORS for c in verb.children):
+        return False
+    # A condition is no report: "... a major political error if she believed the crisis could
+    # be resolved", "unless they say otherwise".
+    if any(c.dep_ == "mark" and c.lower_ in ("if", "unless", "whether") for c in verb.children):
         return False
     return True
 
