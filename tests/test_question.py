@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer.question import (DATE, NAME, NUMBER, PERSON, YESNO, answer_types, head_noun,
-                                without_request)
+from qa.domain import Article
+
+from qa.answer.question import (AMOUNT, DATE, NAME, NUMBER, PERSON, YESNO, answer_types,
+                                head_noun, without_request)
 
 
 @pytest.mark.parametrize("question, noun", [
@@ -32,9 +34,30 @@ def test_the_noun_a_which_question_asks_about(question, noun):
     ("How many Taliban fighters were killed?", {NUMBER}),
     ("Who speaks for the Taliban?", {PERSON}),
     ("Did the Taliban take Panjshir?", {YESNO}),
+    ("How much bail was set for the suspect?", {NUMBER, AMOUNT}),
 ])
 def test_answer_types_come_from_the_form(question, wants):
     assert answer_types(question) >= wants
+    assert AMOUNT not in answer_types("How many Taliban fighters were killed?")
+
+
+def test_how_much_wants_an_amount_not_a_count(make_service):
+    """"How much bail" is not answered by a sentence that counts deputies: a question that asks
+    for an amount is refused when no sentence gives one, and answered when one does."""
+    svc = make_service()
+    arrest = ("Harlan Voss and his son were arrested on Thursday and charged with murder in the "
+              "death of Omar Reyes, two deputies said. Voss appeared in court in Glynn County on "
+              "Friday, where a judge heard the charges against him.")
+    svc.ingest_items([Article(id="bail-a", title="Voss arrested", date="2020-05-08",
+                              source="Daily Ledger", text=arrest)])
+    refused = svc.ask("How much bail was set for Harlan Voss?")
+    assert refused.abstained, refused.text
+    svc.ingest_items([Article(id="bail-b", title="Voss bail", date="2020-05-09",
+                              source="Metro Wire",
+                              text="A judge set bail for Harlan Voss at $250,000 on Saturday.")])
+    answered = svc.ask("How much bail was set for Harlan Voss?")
+    assert not answered.abstained and "$250,000" in answered.text, answered.text
+    assert {c.article_id for c in answered.citations} >= {"bail-b"}
 
 
 def test_a_which_noun_question_wants_a_name(seed_service):

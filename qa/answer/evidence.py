@@ -34,13 +34,14 @@ from ..claims.names import acronym
 from ..config import AbstentionSettings, SentenceModelSettings
 from ..domain import ArticleRecord, Evidence, Sentences
 from ..text import WORD, Lexicon
-from .question import DATE, NAME, NUMBER, PERSON, PLACE, Question
+from .question import AMOUNT, DATE, NAME, NUMBER, PERSON, PLACE, Question
 
 #: Named-entity labels (spaCy's, stored at ingest) that supply each answer type.
 ENTITY_TYPES = {
     PERSON: frozenset({"PERSON"}),
     DATE: frozenset({"DATE", "TIME"}),
     NUMBER: frozenset({"CARDINAL", "MONEY", "QUANTITY", "PERCENT"}),
+    AMOUNT: frozenset({"MONEY", "QUANTITY", "PERCENT"}),
     PLACE: frozenset({"GPE", "LOC", "FAC"}),
     NAME: frozenset({"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT",
                      "WORK_OF_ART", "LAW", "LANGUAGE"}),
@@ -70,6 +71,16 @@ _NUMBER = re.compile(r"\$?\b(?:\d[\d,.]*(?:\s+(?:hundred|thousand|million|billio
                      r"(?:-(?:one|two|three|four|five|six|seven|eight|nine))?|"
                      r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|hundred|"
                      r"thousand|million|billion|dozens?|hundreds|thousands|millions|several|half|percent)\b", re.I)
+#: An amount: money, or a figure with a unit of measure or a share.
+_AMOUNT = re.compile(
+    r"[$£€¥]\s?\d|\b\d[\d,.]*\s*%|"
+    r"\b(?:\d[\d,.]*|a|one|two|three|four|five|six|seven|eight|nine|ten|dozen|hundred|thousand|"
+    r"hundreds|thousands|millions|billions|several|few)\s*(?:(?:hundred|thousand|million|billion|"
+    r"trillion)\s+)?(?:dollars?|cents?|euros?|pounds?|yuan|rubles?|roubles?|yen|rupees?|pesos?|"
+    r"francs?|percent|per\s+cent|percentage\s+points?|barrels?|tons?|tonnes?|gallons?|liters?|"
+    r"litres?|acres?|hectares?|(?:square\s+)?(?:miles?|kilometers?|kilometres?|km|feet|foot|meters?|"
+    r"metres?)|inches?|kilograms?|kg|grams?|ounces?|hours?|days?|weeks?|months?|years?|"
+    r"minutes?|seconds?)\b", re.I)
 _YEAR = re.compile(r"(?:1[6-9]|20)\d\d")
 _MONTH_BEFORE = re.compile(rf"(?:{_MONTHS}|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?\s+$")
 _NAME_RUN = re.compile(r"\b[A-Z][a-z’'.-]+(?:\s+(?:[A-Z][a-z’'.-]+|al-|bin|van|de|von|[A-Z]\.))+")
@@ -170,6 +181,8 @@ def featurize(q: Question, cands: list[Candidate], evidence: list[Evidence],
         ranks.setdefault(ev.chunk.article_id, []).append(ev)
     typed = q.wants & {DATE, NUMBER, PERSON, PLACE}
     wanted = q.wants & set(ENTITY_TYPES)
+    if AMOUNT in q.wants:  # an amount, not any number: "$500,000", "12 percent", "4 tons"
+        typed, wanted = (typed - {NUMBER}) | {AMOUNT}, wanted - {NUMBER}
     q_names = as_written(q.name_terms, cands, records, lexicon)
     # What the question asks about the things it names ("population", "old", "spokesman").
     focus = {t: w for t, w in idf.items() if t not in q_names} or idf
@@ -317,6 +330,8 @@ def _answer_types(text: str, q_names: set[str], lexicon: Lexicon) -> set[str]:
     out = {kind for kind, rx in _HAS.items() if rx.search(text)}
     if _has_number(text):
         out.add(NUMBER)
+        if _AMOUNT.search(text):
+            out.add(AMOUNT)
     if any(not (lexicon.terms(m) <= q_names) for m in _NAME_RUN.findall(text)):
         out.add(PERSON)
     if any(lexicon.term(m) not in q_names for m in _PLACE_CUE.findall(text)):
