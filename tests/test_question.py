@@ -7,7 +7,7 @@ import pytest
 
 from qa.domain import Article
 
-from qa.answer.question import (AMOUNT, DATE, NAME, NUMBER, PERSON, YESNO, answer_types,
+from qa.answer.question import (AMOUNT, DATE, DAY, NAME, NUMBER, PERSON, YESNO, answer_types,
                                 head_noun, without_request)
 
 
@@ -35,6 +35,8 @@ def test_the_noun_a_which_question_asks_about(question, noun):
     ("Who speaks for the Taliban?", {PERSON}),
     ("Did the Taliban take Panjshir?", {YESNO}),
     ("How much bail was set for the suspect?", {NUMBER, AMOUNT}),
+    ("What day was the jogger killed?", {DATE, DAY}),
+    ("On which date did the talks end?", {DATE, DAY}),
 ])
 def test_answer_types_come_from_the_form(question, wants):
     assert answer_types(question) >= wants
@@ -93,3 +95,20 @@ def test_a_framed_question_wants_what_its_question_wants(seed_service):
     assert PERSON in q.wants and YESNO not in q.wants
     ans = seed_service.ask("Please describe what the Panjshir valley is still littered with.")
     assert "tank" in ans.text and any(c.article_id == "003_b50cd088e71c6203" for c in ans.citations)
+
+
+def test_what_day_wants_a_day_not_a_month(make_service):
+    """"What day" is answered by the sentence that names the day ("on Feb. 23"), not by one that
+    names the month ("in February"), though both name the killing."""
+    svc = make_service()
+    svc.ingest_items([
+        Article(id="day-a", title="Jogger's death", date="2020-05-06", source="Daily Ledger",
+                text="Omar Reyes, 25, was killed in February in a neighborhood outside Brunswick, "
+                     "Georgia, while out jogging, his family said."),
+        Article(id="day-b", title="Video of the shooting", date="2020-05-07", source="Metro Wire",
+                text="A video released this week shows the moments before Reyes was shot. Reyes "
+                     "was killed on Feb. 23 after two men chased him in a pickup truck."),
+    ])
+    ans = svc.ask("What day was Omar Reyes killed?")
+    assert not ans.abstained, ans.text
+    assert "Feb. 23" in ans.text.split("[")[0], ans.text  # the first sentence names the day

@@ -30,11 +30,12 @@ from difflib import SequenceMatcher
 
 import numpy as np
 
+from ..claims.facts import parse_date
 from ..claims.names import acronym
 from ..config import AbstentionSettings, SentenceModelSettings
 from ..domain import ArticleRecord, Evidence, Sentences
 from ..text import WORD, Lexicon
-from .question import AMOUNT, DATE, NAME, NUMBER, PERSON, PLACE, Question
+from .question import AMOUNT, DATE, DAY, NAME, NUMBER, PERSON, PLACE, Question
 
 #: Named-entity labels (spaCy's, stored at ingest) that supply each answer type.
 ENTITY_TYPES = {
@@ -71,6 +72,8 @@ _NUMBER = re.compile(r"\$?\b(?:\d[\d,.]*(?:\s+(?:hundred|thousand|million|billio
                      r"(?:-(?:one|two|three|four|five|six|seven|eight|nine))?|"
                      r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|hundred|"
                      r"thousand|million|billion|dozens?|hundreds|thousands|millions|several|half|percent)\b", re.I)
+_WEEKDAY = re.compile(r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|"
+                      r"today|tonight)\b")
 #: An amount: money, or a figure with a unit of measure or a share.
 _AMOUNT = re.compile(
     r"[$£€¥]\s?\d|\b\d[\d,.]*\s*%|"
@@ -183,6 +186,8 @@ def featurize(q: Question, cands: list[Candidate], evidence: list[Evidence],
     wanted = q.wants & set(ENTITY_TYPES)
     if AMOUNT in q.wants:  # an amount, not any number: "$500,000", "12 percent", "4 tons"
         typed, wanted = (typed - {NUMBER}) | {AMOUNT}, wanted - {NUMBER}
+    if DAY in q.wants:  # a day, not any date: "on Feb. 23", "on Sunday"
+        typed = (typed - {DATE}) | {DAY}
     q_names = as_written(q.name_terms, cands, records, lexicon)
     # What the question asks about the things it names ("population", "old", "spokesman").
     focus = {t: w for t, w in idf.items() if t not in q_names} or idf
@@ -328,6 +333,8 @@ def _answer_types(text: str, q_names: set[str], lexicon: Lexicon) -> set[str]:
     """The answer types a sentence can supply: a date, a number, a person (a name the question
     does not already give), a place (a capitalised word after "in", "at", "from" ...)."""
     out = {kind for kind, rx in _HAS.items() if rx.search(text)}
+    if _WEEKDAY.search(text) or parse_date(text, None):  # "on Sunday", "on Feb. 23"
+        out |= {DATE, DAY}
     if _has_number(text):
         out.add(NUMBER)
         if _AMOUNT.search(text):

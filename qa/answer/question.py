@@ -23,6 +23,9 @@ DATE, NUMBER, PERSON, PLACE, YESNO, NAME = "date", "number", "person", "place", 
 #: "how much" asks for an amount (money, a measure, a share), not a count of things: "How much
 #: bail was set" is not answered by "two deputies".
 AMOUNT = "amount"
+#: "what day", "on what date" ask for a day, not a month or a year: "killed in February" does
+#: not say which day.
+DAY = "day"
 
 _DATE_NOUN = r"(?:date|day|month|year|time|week|hour)"
 _PLACE_NOUN = (r"(?:city|town|village|country|countries|state|province|region|place|base|"
@@ -43,6 +46,7 @@ _FORMS: tuple[tuple[str, re.Pattern], ...] = (
     (PLACE, re.compile(rf"^\s*(?:\w+\s+){{0,3}}?where\b|\b(?:which|what)\s+(?:\w+\s+)?{_PLACE_NOUN}\b|"
                        rf"\bin what (?:\w+\s+)?{_PLACE_NOUN}\b", re.I)),
     (AMOUNT, re.compile(r"\bhow much\b", re.I)),
+    (DAY, re.compile(r"\b(?:what|which)\s+(?:exact\s+)?(?:date|day)\b", re.I)),
     (YESNO, re.compile(r"^\s*(?:is|are|was|were|did|does|do|has|have|had|can|could|will|would|"
                        r"should)\b|^\s*(?:is it|was it)\s+true\b|\bis it true\b|\bor not\b",
                        re.I)),
