@@ -41,6 +41,9 @@ def test_the_noun_a_which_question_asks_about(question, noun):
 def test_answer_types_come_from_the_form(question, wants):
     assert answer_types(question) >= wants
     assert AMOUNT not in answer_types("How many Taliban fighters were killed?")
+    assert AMOUNT in answer_types("How long did the jury deliberate?")
+    # "how far did they get" asks how far they advanced, not for a distance
+    assert AMOUNT not in answer_types("How far did the Taliban get in their offensive?")
 
 
 def test_how_much_wants_an_amount_not_a_count(make_service):

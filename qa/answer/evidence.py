@@ -78,7 +78,7 @@ _WEEKDAY = re.compile(r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|S
 _AMOUNT = re.compile(
     r"[$£€¥]\s?\d|\b\d[\d,.]*\s*%|"
     r"\b(?:\d[\d,.]*|a|one|two|three|four|five|six|seven|eight|nine|ten|dozen|hundred|thousand|"
-    r"hundreds|thousands|millions|billions|several|few)\s*(?:(?:hundred|thousand|million|billion|"
+    r"hundreds|thousands|millions|billions|several|few)[\s-]*(?:(?:hundred|thousand|million|billion|"
     r"trillion)\s+)?(?:dollars?|cents?|euros?|pounds?|yuan|rubles?|roubles?|yen|rupees?|pesos?|"
     r"francs?|percent|per\s+cent|percentage\s+points?|barrels?|tons?|tonnes?|gallons?|liters?|"
     r"litres?|acres?|hectares?|(?:square\s+)?(?:miles?|kilometers?|kilometres?|km|feet|foot|meters?|"

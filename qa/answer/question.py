@@ -20,8 +20,9 @@ from ..text import Lexicon
 #: Answer types a question's form can ask for; NAME: "which/what <noun>" asks for a named
 #: thing of the noun's kind (an investor, a hospital, a program), whatever the noun.
 DATE, NUMBER, PERSON, PLACE, YESNO, NAME = "date", "number", "person", "place", "yesno", "name"
-#: "how much" asks for an amount (money, a measure, a share), not a count of things: "How much
-#: bail was set" is not answered by "two deputies".
+#: "how much" and "how long" ask for an amount (money, a measure, a share, a duration), not a
+#: count of things: "How much bail was set" is not answered by "two deputies". ("How far" is
+#: not one: "how far did the Taliban get" asks how far they advanced, not a distance.)
 AMOUNT = "amount"
 #: "what day", "on what date" ask for a day, not a month or a year: "killed in February" does
 #: not say which day.
@@ -45,7 +46,7 @@ _FORMS: tuple[tuple[str, re.Pattern], ...] = (
                         rf"\bname (?:of )?the\b", re.I)),
     (PLACE, re.compile(rf"^\s*(?:\w+\s+){{0,3}}?where\b|\b(?:which|what)\s+(?:\w+\s+)?{_PLACE_NOUN}\b|"
                        rf"\bin what (?:\w+\s+)?{_PLACE_NOUN}\b", re.I)),
-    (AMOUNT, re.compile(r"\bhow much\b", re.I)),
+    (AMOUNT, re.compile(r"\bhow (?:much|long)\b(?!\s+ago\b)", re.I)),
     (DAY, re.compile(r"\b(?:what|which)\s+(?:exact\s+)?(?:date|day)\b", re.I)),
     (YESNO, re.compile(r"^\s*(?:is|are|was|were|did|does|do|has|have|had|can|could|will|would|"
                        r"should)\b|^\s*(?:is it|was it)\s+true\b|\bis it true\b|\bor not\b",
