@@ -98,6 +98,17 @@ def test_two_tellings_weeks_apart_give_the_count_at_two_times(make_service):
     assert not [k for k in ans.contested if k.kind in ("values", "numbers")], ans.text
 
 
+def test_a_line_that_is_mostly_a_link_is_never_quoted(make_service):
+    # USA Today's "Read or Share this story: https://www.usatoday.com/story/.../fox-news-
+    # apologizes-greta-thunberg-.../" was quoted as the answer's third sentence: page furniture.
+    from .test_contests import _allsides
+
+    svc = make_service()
+    svc.ingest_items(_allsides(["abp-ap1fTl2gvuyHyDgp"]))
+    ans = svc.ask("Did Fox News apologize to Greta Thunberg?")
+    assert "apolog" in ans.text and "https://" not in ans.text, ans.text
+
+
 def test_a_limit_is_not_a_figure_that_differs_from_a_count_within_it(make_service):
     # "faces a maximum of 50 years" and "urged seven to nine years" answer one question in
     # two ways that agree: a limit holds every figure below it. A count outside it still differs.

@@ -153,7 +153,7 @@ def candidates(evidence: list[Evidence], records: dict[str, ArticleRecord],
                 continue
             seen.add((rec.article.id, s))
             sent = text[s:e]
-            if len(sent.split()) < 3:
+            if len(sent.split()) < 3 or _mostly_link(sent):
                 continue
             c = Candidate(rec.article.id, s, e, sent, table.vectors[i], chunk_rank=rank,
                           entities=None if ents is None else tuple(
@@ -164,6 +164,16 @@ def candidates(evidence: list[Evidence], records: dict[str, ArticleRecord],
                 c.prev, c.prev_vector = table.spans[i - 1], table.vectors[i - 1]
             out.append(c)
     return out
+
+
+_URL = re.compile(r"https?://\S+|www\.\S+")
+
+
+def _mostly_link(sentence: str) -> bool:
+    """A line that is mostly a web address ("Read or Share this story: https://...") is page
+    furniture, not something an article says."""
+    links = sum(len(m.group()) for m in _URL.finditer(sentence))
+    return links > 0.4 * len(sentence.strip())
 
 
 def featurize(q: Question, cands: list[Candidate], evidence: list[Evidence],
