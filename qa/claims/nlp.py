@@ -98,6 +98,10 @@ WRITINGS = frozenset("""
 statement letter memo memorandum filing complaint lawsuit suit email e-mail tweet post release
 report document indictment petition editorial op-ed affidavit motion brief
 """.split())
+#: Who rules on a prosecution, and what they rule on: "a court dismissed charges against X"
+#: is a ruling, not a denial of what was charged.
+LEGAL_BODIES = frozenset("court judge jury tribunal magistrate panel".split())
+PROSECUTION = frozenset("charge count case indictment".split())
 #: Pronouns that need an antecedent before they can be a speaker.
 PRONOUNS = frozenset("he she they it we i him her them his their its".split())
 #: Verbs too light to identify an event ("was", "had").

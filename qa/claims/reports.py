@@ -4,8 +4,9 @@ clause, the stance (denies, disputes, asserts) and the side a denial answers."""
 
 from __future__ import annotations
 
-from .nlp import (CLAIM_NOUNS, DENY, DISPUTE, FALSITY, GENERIC_GROUP, PRONOUNS,
-                  PROPOSITION_NOUNS, REPORTING, ROLES, STANCE_NOUNS, TRUTH_DENY, WRITINGS)
+from .nlp import (CLAIM_NOUNS, DENY, DISPUTE, FALSITY, GENERIC_GROUP, LEGAL_BODIES, PRONOUNS,
+                  PROPOSITION_NOUNS, PROSECUTION, REPORTING, ROLES, STANCE_NOUNS, TRUTH_DENY,
+                  WRITINGS)
 from .names import possessor
 from .record import ANY_REPORT
 from .speakers import ArticleContext, Speaker, side_of, speaker
@@ -149,11 +150,6 @@ def _opposes_a_thing(verb) -> bool:
             s.lemma_.lower() in LEGAL_BODIES for s in _subjects(verb)):
         return True
     return any(c.pos_ != "PRON" and not _names_a_claim(c) for c in objects)
-
-
-#: Who rules on a prosecution, and what they rule on.
-LEGAL_BODIES = frozenset("court judge jury tribunal magistrate panel".split())
-PROSECUTION = frozenset("charge count case indictment".split())
 
 
 def target_of(root, ctx: ArticleContext) -> str | None:
