@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date as _date
 
 from ..claims.facts import parse_date, value_range
-from ..claims.figures import MAX_COUNT_GAP
+from ..claims.figures import published_apart
 from ..domain import ArticleRecord, Claim, Contest, ContestSide
 from ..text import Lexicon, differing_values
 from .evidence import Candidate, Selection, numbers_in
@@ -91,28 +90,18 @@ def differing_answers(q: Question, selection: Selection, records: dict[str, Arti
 
 
 def _figures_weeks_apart(a: str, b: str, date_a: str | None, date_b: str | None) -> bool:
-    """Two figures (not names, not dates) from articles published more than ``MAX_COUNT_GAP``
-    days apart."""
+    """Two figures (not names, not dates) from articles published more than
+    ``figures.MAX_COUNT_GAP`` days apart."""
     def figure(x: str) -> bool:
         return value_range(x) is not None and not parse_date(x, None) and not _YEAR.search(x)
 
-    return figure(a) and figure(b) and not _close_in_time([date_a, date_b])
+    return figure(a) and figure(b) and published_apart(date_a, date_b)
 
 
 def _close_in_time(dates: list[str | None]) -> bool:
-    """Whether two of the articles were published within ``MAX_COUNT_GAP`` days of each other
-    (an undated article is close to any)."""
-    days = sorted(d for d in (_iso_day(x) for x in dates) if d is not None)
-    if len(days) < len(dates):
-        return True
-    return any((b - a).days <= MAX_COUNT_GAP for a, b in zip(days, days[1:]))
-
-
-def _iso_day(iso: str | None):
-    try:
-        return _date.fromisoformat(iso) if iso else None
-    except ValueError:
-        return None
+    """Whether two of the articles were published within ``figures.MAX_COUNT_GAP`` days of each
+    other (an undated article is close to any)."""
+    return any(not published_apart(a, b) for i, a in enumerate(dates) for b in dates[i + 1:])
 
 
 def _dates(text: str, year_hint: str | None) -> frozenset:

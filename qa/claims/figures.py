@@ -39,10 +39,16 @@ def _different_days(qa, ra: Record, qb, rb: Record) -> bool:
             a, b = _day(q.date, True), _day(other.claim.date, True)
             if a and b and abs((a - b).days) > MAX_COUNT_GAP:
                 return True
-    if not qa.date and not qb.date and ra.claim.date and rb.claim.date:
-        a, b = _day(ra.claim.date, True), _day(rb.claim.date, True)
-        return bool(a and b and abs((a - b).days) > MAX_COUNT_GAP)
+    if not qa.date and not qb.date:
+        return published_apart(ra.claim.date, rb.claim.date)
     return False
+
+
+def published_apart(a: str | None, b: str | None) -> bool:
+    """Two articles' dates more than ``MAX_COUNT_GAP`` days apart (False when either is
+    unknown): a count each gives is the count at a different time."""
+    da, db = (_day(x, True) if x else None for x in (a, b))
+    return bool(da and db and abs((da - db).days) > MAX_COUNT_GAP)
 
 
 def _different_places(qa, qb) -> bool:
