@@ -458,6 +458,44 @@ def test_a_former_official_speaks_for_themselves(english):
     assert sides["Amrullah Saleh"] == "Amrullah Saleh"
 
 
+AFFILIATED = """Edward Maguire, a professor of criminology at Arizona State University, said the protests were spreading.
+
+Kathy Entwistle, senior vice president of wealth management at UBS, said people were scared.
+
+Justin Lessler, an associate professor of epidemiology, said the risk was low.
+
+Rep. John J. Rhodes, the leader at the time, said he trusted the committee.
+
+Zabihullah Mujahid, a spokesman for the Taliban, said the fighters advanced.
+
+Rep. Adam B. Schiff said the vote was a mockery.
+
+The officials who spoke to reporters said the border was closed.
+
+Two officials with knowledge of the matter said the talks had stalled."""
+
+
+def test_a_role_speaks_for_the_body_its_phrase_names(english):
+    """A phrase after a role gives the person's side only when it names a body: a field ("of
+    epidemiology"), a line of work or a time is nobody's side; a body nested further on
+    ("... of wealth management at UBS") is; unnamed officials "with knowledge of the matter"
+    are the outlet's sources, as "officials familiar with the matter" are. A middle initial
+    names no body, and "the officials" are never the last person quoted."""
+    art = Article(id="w8", text=AFFILIATED, title="Roles", date="2020-06-01", source="Daily Test")
+    claims = claims_of(ArticleRecord(art, art.content_hash, 0, annotate(art, english)))
+    sides = {c.speaker: c.side for c in claims if c.attributed}
+    assert sides["Edward Maguire"] == "Arizona State University"
+    assert sides["Kathy Entwistle"] == "UBS"
+    assert sides["Justin Lessler"] == "Justin Lessler"
+    assert sides["John J. Rhodes"] == "John J. Rhodes"
+    assert sides["Zabihullah Mujahid"] == "Taliban"
+    assert sides["Adam B. Schiff"] == "Adam B. Schiff"  # not "B", his middle initial
+    border = next(c for c in claims if "border" in c.quote)  # officials are not the last person
+    assert border.side not in ("Adam B. Schiff", "Taliban"), border
+    stalled = next(c for c in claims if "stalled" in c.quote)
+    assert not stalled.attributed and stalled.speaker == "Daily Test"
+
+
 OPPOSED = """The deal comes as the administration is trying to counter the influence of the Chinese firm.
 
 The senators rejected the deal on Tuesday.

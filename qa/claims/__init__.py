@@ -46,10 +46,13 @@ __all__ = ["annotate", "Annotator", "ContestFinder", "EnglishModel", "Found", "L
 #: that dismisses charges rules on a prosecution, it denies nothing; 12 a pronoun that
 #: reports again takes a speaker of its own sentence first ("Beijing denies ..., yet it
 #: warned"; "Reade says ..., though she says ..."), and a condition ("if she believed")
-#: reports nothing. A store
+#: reports nothing; 13 a phrase after a role names the person's side only when it names a
+#: body ("a professor of epidemiology at Johns Hopkins" speaks for Johns Hopkins, not for
+#: "Epidemiology"; "officials with knowledge of the matter" are the outlet's unnamed
+#: sources, like "officials familiar with the matter"). A store
 #: whose articles were annotated by an older version annotates them again (without
 #: re-embedding).
-ANNOTATION_VERSION = 12
+ANNOTATION_VERSION = 13
 
 
 def annotate(article: Article, model: EnglishModel, embedder: Embedder | None = None) -> str:

@@ -87,6 +87,21 @@ official officials representative representatives source sources government auth
 authorities administration extremist extremists radical armed local national company firm
 corporation business
 """.split())
+#: Nouns for a body a person can speak or work for ("a spokesman for the coalition", "an
+#: analyst at the institute"), besides ``GENERIC_GROUP``. A prepositional phrase after a role
+#: names the person's side only when it names a body (an entity or one of these, a place of
+#: work among them: "officials at the port"): "a professor of epidemiology", "vice president
+#: of wealth management", "officials with knowledge of the matter" and "the leader at the
+#: time" name none.
+BODY_NOUNS = frozenset("""
+university college school institute institution foundation coalition alliance union association
+council center centre court police department agency network newspaper paper magazine bank
+hospital church board commission committee congress senate house parliament ministry office
+embassy regime military navy service bureau campaign party team caucus laboratory lab clinic
+society league federation fund trust tank club station channel outlet website publication family
+families firm company corporation business government administration group organization
+organisation movement port airport prison jail plant factory mine refinery base facility
+""".split())
 #: Nouns for a position someone holds or an official finding, besides ``CLAIM_NOUNS``: with
 #: an owner and a "that" clause they carry the owner's claim ("a medical examiner's ruling
 #: that ...", "the Kremlin's insistence that ...").

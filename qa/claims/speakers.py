@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from .names import (acronym, clean_name, group_tokens, name_of, phrase_text, possessor,
                     without_clauses)
-from .nlp import GENERIC_GROUP, PRONOUNS, ROLES
+from .nlp import BODY_NOUNS, GENERIC_GROUP, PRONOUNS, ROLES
 
 _SIDE_ENTS = ("ORG", "GPE", "NORP", "PERSON")
 #: Entities that can be a side a spokesman speaks for: an organisation, a country or people,
@@ -78,6 +78,8 @@ class ArticleContext:
             if ent.label_ == "ORG" and len(name.split()) > 1:
                 words = name.split()
                 for k in range(2, len(words) + 1):
+                    if any("/" in w or (len(w) > 1 and w.isupper()) for w in words[:k]):
+                        break  # "AP Photo/Rahmat Gul": a credit, and "AP" is no acronym of it
                     self.acronyms.setdefault(acronym(" ".join(words[:k])), name)
         for ent in doc.ents:
             if ent.label_ in ("ORG", "NORP", "GPE"):
@@ -205,15 +207,16 @@ def _affiliation(tok) -> list:
     for c in tok.children:
         if c.dep_ == "prep" and c.lower_ in ("for", "of", "from", "at", "with", "to"):
             objs = [g for g in c.children if g.dep_ == "pobj"]
-            if objs:
-                return without_clauses(objs[0])
+            body = _body_phrase(objs[0]) if objs else []
+            if body:
+                return body
         if c.dep_ == "amod" and c.lower_ == "close":
             for p in c.children:
                 if p.dep_ == "prep":
                     return [t for g in p.children if g.dep_ == "pobj" for t in g.subtree]
     for c in tok.children:
-        if c.dep_ == "compound" and (c.ent_type_ in _BODY_ENTS or c.text.isupper()) \
-                and c.pos_ == "PROPN":
+        if c.dep_ == "compound" and c.pos_ == "PROPN" and (c.ent_type_ in _BODY_ENTS or (
+                c.text.isupper() and c.ent_type_ != "PERSON")):  # not the "J." of "John J. Rhodes"
             # "White House spokesman": "White House", not "House"; "a Trump campaign official":
             # "Trump campaign", not "Trump"
             out = list(c.subtree)
@@ -235,6 +238,25 @@ def _affiliation(tok) -> list:
                             objs = [g for g in x.children if g.dep_ == "dobj"]
                             if objs:
                                 return list(objs[0].subtree)
+    return []
+
+
+def _body_phrase(obj) -> list:
+    """The phrase ``obj`` heads, when it names a body (an entity, a proper name or a noun of
+    ``BODY_NOUNS``), else the first body a place of work nested in it names ("of wealth
+    management at UBS": "UBS"; "of communications for the campaign"); [] when none ("of
+    epidemiology", "at the time", "with knowledge of Bolton's briefing for Trump")."""
+    nested = [g for p in obj.children if p.dep_ == "prep" and p.lower_ in ("at", "for")
+              for g in p.children if g.dep_ == "pobj"]
+    cut = {t.i for c in obj.children if c.dep_ in ("prep", "conj", "cc") for t in c.subtree}
+    own = [t for t in without_clauses(obj) if t.i not in cut]
+    if any(t.ent_type_ in _SIDE_ENTS + ("FAC",) or t.pos_ == "PROPN"
+           or t.lemma_.lower() in BODY_NOUNS | GENERIC_GROUP for t in own):
+        return without_clauses(obj)
+    for g in nested + [c for c in obj.children if c.dep_ == "conj"]:  # "of law and fellow at X"
+        body = _body_phrase(g)
+        if body:
+            return body
     return []
 
 
@@ -289,9 +311,10 @@ def speaker(subjects: list, ctx: ArticleContext) -> Speaker | None:
         if not aff and any(c.lower_ == "the" for c in tok.children):
             if any(c.dep_ in ("amod", "compound") for c in tok.children):
                 return None  # "the former vice president" is not the last president quoted
-            # "the spokesman explained", "the source told": the last one quoted in that role
+            # "the spokesman explained", "the source told": the last one quoted in that role;
+            # "the officials said" is never the last person quoted
             return ctx.by_role.get(tok.lemma_.lower()) or (
-                ctx.last_person if tok.lemma_.lower() != "source" else None)
+                ctx.last_person if tok.lemma_.lower() != "source" and tok.tag_ != "NNS" else None)
         if aff and _past(tok):  # "the city's former medical examiner": a side of their own
             return replace(_own_side(phrase_text(group_tokens(tok)), phrase_text(aff)),
                            role=tok.lemma_.lower())
