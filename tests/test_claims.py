@@ -496,6 +496,29 @@ def test_a_role_speaks_for_the_body_its_phrase_names(english):
     assert not stalled.attributed and stalled.speaker == "Daily Test"
 
 
+LABELLED = """The New York Times reported that Russian agents offered bounties to Taliban militants. Russia called the report “nonsense.”
+
+The Taliban called the allegations baseless.
+
+The campaign branded the story a smear.
+
+The senator called for a report on fake news.
+
+The governor called the false report a mistake."""
+
+
+def test_a_report_called_false_is_disputed(english):
+    """Calling a report a name of falsity ("nonsense", "baseless", "a smear") disputes it, as
+    "denied the report" does; calling for a report, or calling a false report a mistake,
+    disputes nothing."""
+    art = Article(id="w9", text=LABELLED, title="Labelled", date="2020-06-28", source="Daily Test")
+    claims = claims_of(ArticleRecord(art, art.content_hash, 0, annotate(art, english)))
+    opposed = {(c.speaker, c.stance, c.content) for c in claims if c.stance != "asserts"}
+    assert opposed == {("Russia", "disputes", "the report"),
+                       ("the Taliban", "disputes", "the allegations"),
+                       ("the campaign", "disputes", "the story")}, opposed
+
+
 OPPOSED = """The deal comes as the administration is trying to counter the influence of the Chinese firm.
 
 The senators rejected the deal on Tuesday.

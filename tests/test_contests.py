@@ -273,6 +273,18 @@ def test_a_denial_by_pronoun_answers_a_claim_told_before_it(embedder, english):
     assert all("cargo" in c.quote for c in claimed.claims)  # not the analysts' later figure
 
 
+def test_a_report_called_nonsense_is_denied_by_whoever_called_it(embedder, english):
+    """"Russia called the report nonsense" answers the report its article told just before."""
+    k = one(_contests(
+        embedder, english,
+        ("Wire", "2020-06-28", "The New York Times reported that a Russian military intelligence "
+                               "unit offered bounties to Taliban militants for killing American "
+                               "soldiers. Russia called the report \u201cnonsense.\u201d"),
+    ), "denial")
+    assert [(s.position, [c.speaker for c in s.claims]) for s in k.sides] == [
+        ("claimed by the New York Times", ["the New York Times"]), ("denied by Russia", ["Russia"])]
+
+
 def test_a_side_denies_what_another_article_says_of_it(embedder, english):
     """A denial that names no claim ("denied any involvement") answers an assertion of
     another side that names the denier, from any article; not one that does not name it, however

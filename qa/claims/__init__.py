@@ -49,10 +49,11 @@ __all__ = ["annotate", "Annotator", "ContestFinder", "EnglishModel", "Found", "L
 #: reports nothing; 13 a phrase after a role names the person's side only when it names a
 #: body ("a professor of epidemiology at Johns Hopkins" speaks for Johns Hopkins, not for
 #: "Epidemiology"; "officials with knowledge of the matter" are the outlet's unnamed
-#: sources, like "officials familiar with the matter"). A store
+#: sources, like "officials familiar with the matter"); 14 a report given a name of falsity
+#: is disputed ("Russia called the report nonsense", "branded the story a smear"). A store
 #: whose articles were annotated by an older version annotates them again (without
 #: re-embedding).
-ANNOTATION_VERSION = 13
+ANNOTATION_VERSION = 14
 
 
 def annotate(article: Article, model: EnglishModel, embedder: Embedder | None = None) -> str:

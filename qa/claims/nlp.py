@@ -66,8 +66,11 @@ depiction idea notion premise theory interpretation reading analysis testimony e
 FALSITY = frozenset("""
 wrong false untrue baseless groundless fake inaccurate incorrect misleading disinformation
 misinformation lie lies propaganda fabricated fabrication nonsense unfounded hoax rumour rumor ridiculous
-absurd garbage bogus erroneous
+absurd garbage bogus erroneous smear fiction fantasy slander
 """.split())
+#: Verbs that give their object a name: "called the report nonsense", "branded the story a
+#: smear", "described the claims as absurd" dispute the report when the name is a falsity word.
+LABEL_VERBS = frozenset("call label brand term dub describe characterize characterise deem".split())
 #: Nouns that name a report or claim; "reports by X that ..." embeds X's claim.
 CLAIM_NOUNS = frozenset("report reports claim claims statement statements assertion assertions "
                         "allegation allegations accusation accusations charge charges account "

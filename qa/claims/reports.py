@@ -4,7 +4,7 @@ clause, the stance (denies, disputes, asserts) and the side a denial answers."""
 
 from __future__ import annotations
 
-from .nlp import (CLAIM_NOUNS, DENY, DISPUTE, FALSITY, GENERIC_GROUP, LEGAL_BODIES, PRONOUNS,
+from .nlp import (CLAIM_NOUNS, DENY, DISPUTE, FALSITY, GENERIC_GROUP, LABEL_VERBS, LEGAL_BODIES, PRONOUNS,
                   PROPOSITION_NOUNS, PROSECUTION, REPORTING, ROLES, STANCE_NOUNS, TRUTH_DENY,
                   WRITINGS)
 from .names import possessor
@@ -205,6 +205,11 @@ def _according(tok, sent, ctx: ArticleContext) -> Found | None:
 def reported(sent, ctx: ArticleContext) -> list[Found]:
     out: list[Found] = []
     for tok in sent:
+        if tok.pos_ == "VERB" and tok.lemma_.lower() in LABEL_VERBS:
+            f = _labelled_false(tok, ctx)
+            if f is not None:
+                out.append(f)
+            continue
         if tok.pos_ != "VERB" or tok.lemma_.lower() not in REPORTING or tok.dep_ == "amod":
             continue
         if not _is_report(tok):
@@ -266,6 +271,46 @@ def reported(sent, ctx: ArticleContext) -> list[Found]:
                 f.target = other.sp.side
                 if len(f.toks) < 4:
                     f.toks = other.toks
+    return out
+
+
+def _labelled_false(verb, ctx: ArticleContext) -> Found | None:
+    """"Russia called the report nonsense", "the Taliban called the allegations baseless",
+    "described the claims as absurd": a name of falsity given to a report disputes it (the
+    report is what is disputed; the verb's subject disputes it)."""
+    if any(c.dep_ in ("prt", "agent") or (c.dep_ == "prep" and c.lower_ in ("for", "on", "upon", "off"))
+           for c in verb.children):
+        return None  # "called for a report", "called on the claims", "called off"
+    subs = _subjects(verb)
+    # The object and the name given to it, wherever the parse hangs them ("the report fake
+    # news" as one object, "the claims as absurd", "the story a smear").
+    named = [c for c in verb.children if c.dep_ in ("dobj", "oprd", "xcomp", "ccomp", "npadvmod", "attr",
+                                                    "acomp", "dative")
+             or (c.dep_ == "prep" and c.lower_ == "as")]
+    rest = [t for c in named for t in c.subtree
+            if not any(a.dep_ in ("advcl", "relcl", "acl") for a in _path(t, c))]
+    claim = next((t for t in rest if t.lemma_.lower() in CLAIM_NOUNS and t.pos_ == "NOUN"), None)
+    false = next((t for t in rest if t.lemma_.lower() in FALSITY and t is not claim), None)
+    if claim is None or false is None or (false.head is claim and false.dep_ == "amod"):
+        return None  # "called the false report a mistake" calls no report false
+    sp = speaker(_authors(subs) or subs, ctx) if subs else None
+    if sp is None:
+        return None
+    # What is disputed is the report, less the name given to it ("the claims as absurd").
+    cut = {t.i for c in claim.children if false.i in {x.i for x in c.subtree} for t in c.subtree}
+    toks = [t for t in claim.subtree if t.i not in cut]
+    target = target_of(claim, ctx) or ANY_REPORT
+    f = Found(sp, verb.text, "disputes", claim, toks, target if target != sp.side else None)
+    f.at = verb.idx
+    return f
+
+
+def _path(tok, top) -> list:
+    """The tokens from ``tok`` up to (not including) ``top``."""
+    out = []
+    while tok.i != top.i and tok.head.i != tok.i:
+        out.append(tok)
+        tok = tok.head
     return out
 
 
