@@ -519,6 +519,28 @@ def test_a_report_called_false_is_disputed(english):
                        ("the campaign", "disputes", "the story")}, opposed
 
 
+MADE_KNOWN = """New York reported 330 new deaths on Sunday.
+
+The Congressional Black Caucus is calling on the CDC to report racial data.
+
+Vindman said he reported his concerns through official channels.
+
+The final report did not reveal any wrongdoing."""
+
+
+def test_what_a_named_body_reports_is_its_claim(english):
+    """"New York reported 330 new deaths" is New York's figure, not the outlet's; a request to
+    report, what someone reports of their own ("his concerns") and a negated reveal are not
+    claims of what they name."""
+    art = Article(id="w10", text=MADE_KNOWN, title="Known", date="2020-05-10", source="Daily Test")
+    claims = claims_of(ArticleRecord(art, art.content_hash, 0, annotate(art, english)))
+    by = {c.quote.split()[-1]: (c.speaker, c.content) for c in claims}
+    assert by["Sunday."] == ("New York", "330 new deaths on Sunday")
+    assert by["data."][0] == "Daily Test"
+    assert not any(c.content.startswith("his concerns") for c in claims)
+    assert by["wrongdoing."][0] == "Daily Test"
+
+
 OPPOSED = """The deal comes as the administration is trying to counter the influence of the Chinese firm.
 
 The senators rejected the deal on Tuesday.

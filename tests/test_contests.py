@@ -285,6 +285,26 @@ def test_a_report_called_nonsense_is_denied_by_whoever_called_it(embedder, engli
         ("claimed by the New York Times", ["the New York Times"]), ("denied by Russia", ["Russia"])]
 
 
+def test_a_denial_of_what_a_report_made_known_answers_it(embedder, english):
+    """"The Times reported the existence of the program" claims it exists; "Russia denied the
+    existence of the program" answers it: the definite description names what the article
+    told before it. "The company reported record sales" and a denial of "the report about the
+    merger" in another article are no contest."""
+    k = one(_contests(
+        embedder, english,
+        ("Wire", "2020-06-29", "The New York Times first reported the existence of the bounty "
+                               "program on Friday evening. Russia has denied the existence of "
+                               "the program."),
+    ), "denial")
+    assert [(s.position, [c.speaker for c in s.claims]) for s in k.sides] == [
+        ("claimed by the New York Times", ["the New York Times"]), ("denied by Russia", ["Russia"])]
+    assert not _contests(
+        embedder, english,
+        ("Wire", "2020-06-29", "Acme Corp reported record sales of its new phone in June."),
+        ("Post", "2020-06-30", "Globex denied the existence of the merger talks."),
+    )
+
+
 def test_a_side_denies_what_another_article_says_of_it(embedder, english):
     """A denial that names no claim ("denied any involvement") answers an assertion of
     another side that names the denier, from any article; not one that does not name it, however

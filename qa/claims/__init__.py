@@ -50,10 +50,13 @@ __all__ = ["annotate", "Annotator", "ContestFinder", "EnglishModel", "Found", "L
 #: body ("a professor of epidemiology at Johns Hopkins" speaks for Johns Hopkins, not for
 #: "Epidemiology"; "officials with knowledge of the matter" are the outlet's unnamed
 #: sources, like "officials familiar with the matter"); 14 a report given a name of falsity
-#: is disputed ("Russia called the report nonsense", "branded the story a smear"). A store
+#: is disputed ("Russia called the report nonsense", "branded the story a smear"); 15 what a
+#: report, reveal or confirm verb makes known is a claim ("The Times first reported the
+#: existence of the program"), and a denial of a definite description ("denied the existence
+#: of the program") answers what its article told before it. A store
 #: whose articles were annotated by an older version annotates them again (without
 #: re-embedding).
-ANNOTATION_VERSION = 14
+ANNOTATION_VERSION = 15
 
 
 def annotate(article: Article, model: EnglishModel, embedder: Embedder | None = None) -> str:

@@ -66,10 +66,18 @@ _BARE = re.compile(r"^(?:the |a |an )?(?:[\w.-]+(?:[’']s?)? ){0,3}(?:reported 
                    r"rumou?rs?)\b(?!.*\bthat\b)", re.I)
 
 
+#: A definite description with no verb ("the existence of the program", "those payments"):
+#: it names something its article has told of already.
+_DEFINITE = re.compile(r"^(?:the|this|that|these|those|such)\s+(?:\S+\s+){0,4}\S+$", re.I)
+
+
 def _bare(d: Record) -> bool:
-    """A denial of "the Taliban's claim" that does not say which claim: it answers one its own
+    """A denial of "the Taliban's claim" that does not say which claim, or of a thing by a
+    definite description ("denied the existence of the program"): it answers one its own
     article has reported, never one in another article."""
-    return bool(_BARE.match(d.claim.content))
+    content = d.claim.content.strip()
+    return bool(_BARE.match(content)) or (not d.pred and d.target in (None, ANY_REPORT)
+                                          and bool(_DEFINITE.match(content)))
 
 
 #: "It never happened", "This is not true", "None of it is accurate": a denial by negation of

@@ -114,7 +114,8 @@ def _content(verb) -> tuple[object, list] | None:
     if not comps:
         comps = [c for c in verb.children if c.dep_ == "dobj"
                  and (verb.lemma_ in TRUTH_DENY or c.lemma_.lower() in CLAIM_NOUNS
-                      or (verb.lemma_ in DENY | DISPUTE and (_names_a_claim(c) or c.pos_ == "PRON")))]
+                      or (verb.lemma_ in DENY | DISPUTE and (_names_a_claim(c) or c.pos_ == "PRON"))
+                      or (verb.lemma_ in REVEAL and _made_known(verb, c)))]
     if not comps and verb.dep_ == "parataxis" and verb.head.pos_ in ("VERB", "AUX"):
         # '"So yeah," Graham said, "this is ..."': the tag hangs from what was said
         inner = {t.i for t in verb.subtree}
@@ -130,6 +131,27 @@ def _content(verb) -> tuple[object, list] | None:
                m.dep_ == "mark" and m.lower_ in ("though", "although", "whereas") for m in t.children))}
     cut = {x.i for t in toks if t.i in cut for x in t.subtree}
     return root, [t for t in toks if t.i not in cut]
+
+
+#: Verbs whose object is what they make known: "The Times first reported the existence of the
+#: program" claims the program exists (and "Russia denied the existence of the program"
+#: answers it); "officials confirmed the deaths of 12 soldiers".
+REVEAL = frozenset("report reveal disclose confirm acknowledge admit".split())
+
+
+def _made_known(verb, obj) -> bool:
+    """``verb`` (of ``REVEAL``) states that ``obj`` is so: a named body or person made it known
+    ("New York reported 330 new deaths", "the Times reported the existence of the program"),
+    not a pronoun whose antecedent may be wrong, nor a negated or modal verb ("did not reveal
+    any", "must disclose its donors"), nor what someone has ("reported his concerns",
+    "revealed his contempt")."""
+    if obj.pos_ not in ("NOUN", "PROPN") or any(c.dep_ == "poss" and c.pos_ == "PRON" for c in obj.children):
+        return False
+    if any(c.dep_ == "neg" or c.lower_ == "never" or (c.dep_ == "aux" and (c.tag_ == "MD" or c.lower_ == "to"))
+           for c in verb.children):  # nor an infinitive ("calling on the CDC to report racial data")
+        return False
+    subs = _subjects(verb)
+    return bool(subs) and all(t.pos_ != "PRON" for t in subs)
 
 
 def _names_a_claim(tok) -> bool:
