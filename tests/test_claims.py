@@ -541,6 +541,27 @@ def test_what_a_named_body_reports_is_its_claim(english):
     assert by["wrongdoing."][0] == "Daily Test"
 
 
+WRITTEN_ALONE = """Two officers entered the home without knocking, the lawsuit claims.
+
+A lawsuit filed by the family claims that officers never announced themselves.
+
+Despite the warrant, the officers who raided the apartment say they did announce themselves, a claim that Kenneth Walker disputed."""
+
+
+def test_a_writing_and_a_described_group_speak(english):
+    """A writing with no author named speaks as itself ("the lawsuit claims", even where the
+    parser takes "lawsuit" for a modifier of "claims"); "claims that officers never announced
+    themselves" is the lawsuit's claim, not a report by the officers; "the officers who raided
+    the apartment" are a side of their own, which Walker disputes."""
+    art = Article(id="w11", text=WRITTEN_ALONE, title="Writs", date="2020-06-01", source="Daily Test")
+    claims = [c for c in claims_of(ArticleRecord(art, art.content_hash, 0, annotate(art, english)))
+              if c.attributed]
+    said = {(c.speaker, c.stance) for c in claims}
+    assert ("lawsuit", "asserts") in said or ("the lawsuit", "asserts") in said, said
+    assert ("the family", "denies") in said, said
+    assert ("the officers", "asserts") in said and ("Kenneth Walker", "disputes") in said, said
+
+
 OPPOSED = """The deal comes as the administration is trying to counter the influence of the Chinese firm.
 
 The senators rejected the deal on Tuesday.

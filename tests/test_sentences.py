@@ -109,6 +109,21 @@ def test_a_line_that_is_mostly_a_link_is_never_quoted(make_service):
     assert "apolog" in ans.text and "https://" not in ans.text, ans.text
 
 
+def test_a_photo_caption_is_never_quoted(make_service):
+    # The Courier-Journal's page carries "CLOSE Bianca Austin makes remarks during a vigil ..."
+    # (the video player) and "Breonna Taylor (Photo: Christopher 2X)": both were quoted for
+    # "What job did Breonna Taylor have?", which the article answers ("ER technician", "a
+    # certified EMT"), as was its heading "Who was Breonna Taylor?".
+    from .test_contests import _allsides
+
+    svc = make_service()
+    svc.ingest_items(_allsides(["abp-G2egibrPKVahffyh"]))
+    ans = svc.ask("What job did Breonna Taylor have?")
+    assert "(Photo:" not in ans.text and "CLOSE" not in ans.text, ans.text
+    assert "EMT" in ans.text or "technician" in ans.text, ans.text
+    assert "Who was Breonna Taylor?" not in ans.text, ans.text  # a heading answers nothing
+
+
 def test_a_limit_is_not_a_figure_that_differs_from_a_count_within_it(make_service):
     # "faces a maximum of 50 years" and "urged seven to nine years" answer one question in
     # two ways that agree: a limit holds every figure below it. A count outside it still differs.

@@ -153,7 +153,7 @@ def candidates(evidence: list[Evidence], records: dict[str, ArticleRecord],
                 continue
             seen.add((rec.article.id, s))
             sent = text[s:e]
-            if len(sent.split()) < 3 or _mostly_link(sent):
+            if len(sent.split()) < 3 or _mostly_link(sent) or _CAPTION.search(sent) or _asks(sent):
                 continue
             c = Candidate(rec.article.id, s, e, sent, table.vectors[i], chunk_rank=rank,
                           entities=None if ents is None else tuple(
@@ -167,6 +167,21 @@ def candidates(evidence: list[Evidence], records: dict[str, ArticleRecord],
 
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
+
+
+#: A photo or video caption, or its credit: "FILE - In this Nov. 30, 2017 file photo, ...",
+#: "Breonna Taylor (Photo: Christopher 2X)", "... | Pavel Golovkin/AP Photo", "AFP/Getty Images A
+#: picture taken on ...", USA Today's "CLOSE Bianca Austin makes remarks ..." (the video
+#: player's button): page furniture beside the story, not something the article says.
+_CAPTION = re.compile(r"^\s*FILE\s*[-–—]|^\s*CLOSE\s+[A-Z]|\((?:Photo|Image|Video)s?:|"
+                      r"\b(?:Getty Images|AP Photo|AP Images|Reuters/|/Reuters\b|/AFP\b|/EPA\b)|"
+                      r"\bIn this (?:\w+ ){0,6}(?:file )?photo\b")
+
+
+def _asks(sentence: str) -> bool:
+    """A question the article asks ("Who was Breonna Taylor?", a heading; "Is it legal?") states
+    nothing, so it answers nothing."""
+    return sentence.rstrip().rstrip("\"”’'").endswith("?")
 
 
 def _mostly_link(sentence: str) -> bool:

@@ -53,10 +53,14 @@ __all__ = ["annotate", "Annotator", "ContestFinder", "EnglishModel", "Found", "L
 #: is disputed ("Russia called the report nonsense", "branded the story a smear"); 15 what a
 #: report, reveal or confirm verb makes known is a claim ("The Times first reported the
 #: existence of the program"), and a denial of a definite description ("denied the existence
-#: of the program") answers what its article told before it. A store
+#: of the program") answers what its article told before it; 16 a writing with no author
+#: named speaks as itself ("the lawsuit claims", "the complaint alleges"), a report of a
+#: verb that reports nothing ("claims that officers never announced themselves") is the
+#: report's, and a group the sentence describes speaks as one side ("the officers who raided
+#: the apartment say"). A store
 #: whose articles were annotated by an older version annotates them again (without
 #: re-embedding).
-ANNOTATION_VERSION = 15
+ANNOTATION_VERSION = 16
 
 
 def annotate(article: Article, model: EnglishModel, embedder: Embedder | None = None) -> str:

@@ -89,6 +89,11 @@ def _subjects(verb):
         return [g for c in verb.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"]
     if verb.dep_ in ("conj", "advcl", "xcomp") and verb.head.i != verb.i and verb.head.pos_ == "VERB":
         return _subjects(verb.head)
+    # "..., the lawsuit claims": the parser took the subject for a modifier of the verb
+    misparsed = [c for c in verb.children if c.dep_ == "compound" and c.pos_ in ("NOUN", "PROPN")
+                 and c.i < verb.i]
+    if misparsed:
+        return misparsed[:1]
     if verb.dep_ == "acl":  # a misparsed main verb: climb to the noun the clause hangs from
         up = verb.head
         while up.dep_ in ("pobj", "prep", "compound", "amod", "poss") and up.head.i != up.i:
@@ -145,12 +150,12 @@ def _made_known(verb, obj) -> bool:
     not a pronoun whose antecedent may be wrong, nor a negated or modal verb ("did not reveal
     any", "must disclose its donors"), nor what someone has ("reported his concerns",
     "revealed his contempt")."""
-    if obj.pos_ not in ("NOUN", "PROPN") or any(c.dep_ == "poss" and c.pos_ == "PRON" for c in obj.children):
-        return False
+    if obj.pos_ != "NOUN" or any(c.dep_ == "poss" and c.pos_ == "PRON" for c in obj.children):
+        return False  # nor a name: "..., reported TOLO News" is a report tag the parser inverted
     if any(c.dep_ == "neg" or c.lower_ == "never" or (c.dep_ == "aux" and (c.tag_ == "MD" or c.lower_ == "to"))
            for c in verb.children):  # nor an infinitive ("calling on the CDC to report racial data")
         return False
-    subs = _subjects(verb)
+    subs = [c for c in verb.children if c.dep_ == "nsubj"]  # its own, not one it inherits
     return bool(subs) and all(t.pos_ != "PRON" for t in subs)
 
 
@@ -244,8 +249,10 @@ def reported(sent, ctx: ArticleContext) -> list[Found]:
             continue
         root, toks = found if found is not None else (tok, [])
         if found is not None and root.pos_ == "VERB" and root.lemma_.lower() in REPORTING \
-                and _is_report(root) and _subjects(root):
-            continue  # "X reported that Y said ...": Y's claim is the one that matters
+                and _is_report(root) and _subjects(root) and _content(root) is not None:
+            # "X reported that Y said ...": Y's claim is the one that matters (not "the
+            # lawsuit claims that officers never announced themselves": that reports nothing)
+            continue
         quoted_by = next((c for c in tok.children if c.dep_ == "dobj"), None) if lemma == "quote" else None
         subs = [quoted_by] if quoted_by is not None else _subjects(tok)
         sp = _earlier_in_sentence(subs, out, ctx) or speaker(_authors(subs) or subs, ctx)

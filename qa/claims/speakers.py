@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from .names import (acronym, clean_name, group_tokens, name_of, phrase_text, possessor,
                     without_clauses)
-from .nlp import BODY_NOUNS, GENERIC_GROUP, PRONOUNS, ROLES
+from .nlp import BODY_NOUNS, GENERIC_GROUP, PRONOUNS, ROLES, WRITINGS
 
 _SIDE_ENTS = ("ORG", "GPE", "NORP", "PERSON")
 #: Entities that can be a side a spokesman speaks for: an organisation, a country or people,
@@ -313,8 +313,14 @@ def speaker(subjects: list, ctx: ArticleContext) -> Speaker | None:
                 return None  # "the former vice president" is not the last president quoted
             # "the spokesman explained", "the source told": the last one quoted in that role;
             # "the officials said" is never the last person quoted
-            return ctx.by_role.get(tok.lemma_.lower()) or (
+            known = ctx.by_role.get(tok.lemma_.lower()) or (
                 ctx.last_person if tok.lemma_.lower() != "source" and tok.tag_ != "NNS" else None)
+            if known is None and tok.tag_ == "NNS" and any(c.dep_ in ("relcl", "acl") for c in tok.children):
+                # "the officers who raided Taylor's apartment say ...": a group the sentence
+                # describes speaks as one side, named by its role
+                return Speaker(phrase_text(group_tokens(tok)), tok.text[:1].upper() + tok.text[1:],
+                               None, False, tok.lemma_.lower(), True)
+            return known
         if aff and _past(tok):  # "the city's former medical examiner": a side of their own
             return replace(_own_side(phrase_text(group_tokens(tok)), phrase_text(aff)),
                            role=tok.lemma_.lower())
@@ -324,7 +330,7 @@ def speaker(subjects: list, ctx: ArticleContext) -> Speaker | None:
         return Speaker(phrase_text(group_tokens(tok)), side[0], phrase_text(aff), False,
                        tok.lemma_.lower(), side[1])
     toks = group_tokens(tok)
-    if not (tok.pos_ == "PROPN" or tok.lemma_.lower() in GENERIC_GROUP | _PEOPLE
+    if not (tok.pos_ == "PROPN" or tok.lemma_.lower() in GENERIC_GROUP | _PEOPLE | WRITINGS
             or any(t.ent_type_ in ("ORG", "GPE", "NORP", "PERSON") for t in toks)):
         return None  # "such a war would contradict ...": not someone who speaks
     if _past(tok):  # "New York City's former chief medical examiner": not New York City
