@@ -305,6 +305,18 @@ def test_a_denial_of_what_a_report_made_known_answers_it(embedder, english):
     )
 
 
+def test_a_count_added_to_another_is_no_differing_figure(embedder, english):
+    """"Two officers and one sergeant entered" adds up to three who entered: no figure contest
+    with "three officers entered" (the Courier-Journal's lawsuit account and its own)."""
+    found = _contests(
+        embedder, english,
+        ("Courier", "2020-05-12", "Two officers and one sergeant entered the home without knocking, "
+                                  "the lawsuit claims, according to the family's attorney."),
+        ("Metro", "2020-05-13", "Three officers entered the home after midnight, police said."),
+    )
+    assert not [k for k in found if k.kind in ("numbers", "values")], [k.topic for k in found]
+
+
 def test_a_side_denies_what_another_article_says_of_it(embedder, english):
     """A denial that names no claim ("denied any involvement") answers an assertion of
     another side that names the denier, from any article; not one that does not name it, however

@@ -57,10 +57,12 @@ __all__ = ["annotate", "Annotator", "ContestFinder", "EnglishModel", "Found", "L
 #: named speaks as itself ("the lawsuit claims", "the complaint alleges"), a report of a
 #: verb that reports nothing ("claims that officers never announced themselves") is the
 #: report's, and a group the sentence describes speaks as one side ("the officers who raided
-#: the apartment say"). A store
+#: the apartment say"); 17 a count added to another in its phrase ("two officers and one
+#: sergeant entered") is a part, read as "at least", not a figure that differs from "three
+#: officers". A store
 #: whose articles were annotated by an older version annotates them again (without
 #: re-embedding).
-ANNOTATION_VERSION = 16
+ANNOTATION_VERSION = 17
 
 
 def annotate(article: Article, model: EnglishModel, embedder: Embedder | None = None) -> str:

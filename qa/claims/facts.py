@@ -178,6 +178,12 @@ def quantities(span, ctx: ArticleContext, year_hint: str | None = None) -> list[
         verbs = [v for v in _verbs_of(subj) if v.lemma_ not in ("be", "have")]
         if not verbs:
             continue
+        if any(c.dep_ == "conj" and any(g.dep_ == "nummod" or g.lower_ in ("a", "an") for g in c.children)
+               for c in noun.children) or (noun.dep_ == "conj" and any(
+                   g.dep_ == "nummod" for g in noun.head.children)):
+            # "two officers and one sergeant entered": a part of a count the sentence adds up
+            # (three people entered), never a figure that differs from "three officers"
+            rng = (rng[0], max(rng[1], rng[0] * 2))  # as "at least" reads
         mods = [c for c in noun.children if c.dep_ in ("compound", "amod") and c.i < noun.i]
         words = [t.text if t.pos_ == "PROPN" else t.lower_ for t in [*mods, noun]]
         passive = any(c.dep_ == "auxpass" for c in verbs[0].children)

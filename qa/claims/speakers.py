@@ -318,8 +318,8 @@ def speaker(subjects: list, ctx: ArticleContext) -> Speaker | None:
             if known is None and tok.tag_ == "NNS" and any(c.dep_ in ("relcl", "acl") for c in tok.children):
                 # "the officers who raided Taylor's apartment say ...": a group the sentence
                 # describes speaks as one side, named by its role
-                return Speaker(phrase_text(group_tokens(tok)), tok.text[:1].upper() + tok.text[1:],
-                               None, False, tok.lemma_.lower(), True)
+                return Speaker(phrase_text(group_tokens(tok)), tok.lower_, None, False,
+                               tok.lemma_.lower(), True)
             return known
         if aff and _past(tok):  # "the city's former medical examiner": a side of their own
             return replace(_own_side(phrase_text(group_tokens(tok)), phrase_text(aff)),
