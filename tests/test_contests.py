@@ -317,6 +317,24 @@ def test_a_count_added_to_another_is_no_differing_figure(embedder, english):
     assert not [k for k in found if k.kind in ("numbers", "values")], [k.topic for k in found]
 
 
+def test_disagreeing_with_his_allegations_disputes_them(embedder, english):
+    """"HHS says it strongly disagrees with his allegations" answers the claim of the person
+    just quoted; disagreeing with a decision disputes no claim."""
+    k = one(_contests(
+        embedder, english,
+        ("Wire", "2020-05-05", "Rick Bright said he was removed from his post for resisting the "
+                               "push for the drug. HHS says it strongly disagrees with his "
+                               "allegations."),
+    ), "denial")
+    assert [(s.position, [c.speaker for c in s.claims]) for s in k.sides] == [
+        ("claimed by Rick Bright", ["Rick Bright"]), ("denied by HHS", ["HHS"])]
+    assert not _contests(
+        embedder, english,
+        ("Wire", "2020-05-05", "The mayor said the curfew would start at 8 p.m. Several council "
+                               "members said they disagreed with the decision."),
+    )
+
+
 def test_a_side_denies_what_another_article_says_of_it(embedder, english):
     """A denial that names no claim ("denied any involvement") answers an assertion of
     another side that names the denier, from any article; not one that does not name it, however

@@ -59,10 +59,12 @@ __all__ = ["annotate", "Annotator", "ContestFinder", "EnglishModel", "Found", "L
 #: report's, and a group the sentence describes speaks as one side ("the officers who raided
 #: the apartment say"); 17 a count added to another in its phrase ("two officers and one
 #: sergeant entered") is a part, read as "at least", not a figure that differs from "three
-#: officers". A store
+#: officers"; 18 disagreeing with a claim disputes it ("HHS says it strongly disagrees with his
+#: allegations", "disagreed with the notion that ..."; not "disagreed with the decision"), and
+#: "his allegations" are the last person's. A store
 #: whose articles were annotated by an older version annotates them again (without
 #: re-embedding).
-ANNOTATION_VERSION = 17
+ANNOTATION_VERSION = 18
 
 
 def annotate(article: Article, model: EnglishModel, embedder: Embedder | None = None) -> str:

@@ -140,7 +140,8 @@ _SIM_LEAST = min(SIM_SOFT, SIM_SAME_ARTICLE, SIM_TARGETED, SIM_SHARED_KEY, SIM_O
 def _anaphoric_links(recs: list[Record], deny: list[int], asserts: list[int], sims) -> list:
     """An anaphoric denial ("it never happened", "denied those reports") answers a claim of
     another side that its own article reports before it: the one just before it (within
-    ``NEAR_CHARS``) when related at all, else the one closest in meaning."""
+    ``NEAR_CHARS``) when related at all or of the side the denial names ("disagrees with his
+    allegations"), else the one closest in meaning."""
     out = []
     for d in deny:
         if not anaphoric(recs[d]):
@@ -153,7 +154,8 @@ def _anaphoric_links(recs: list[Record], deny: list[int], asserts: list[int], si
         if not same:
             continue
         last = max(same, key=lambda a: recs[a].claim.start)
-        if dc.start - recs[last].claim.end <= NEAR_CHARS and float(sims[d, last]) >= SIM_SHARED_KEY:
+        named = recs[d].target not in (None, ANY_REPORT)  # "his allegations": whose it names
+        if dc.start - recs[last].claim.end <= NEAR_CHARS and (named or float(sims[d, last]) >= SIM_SHARED_KEY):
             out.append((d, last))
             continue
         best = max(same, key=lambda a: float(sims[d, a]))

@@ -198,6 +198,9 @@ def target_of(root, ctx: ArticleContext) -> str | None:
             if subj is not None:
                 cands += [c for c in subj.children if possessor(c)] + [subj]
     for c in cands:
+        if c.lower_ in ("his", "her") and possessor(c) and root.lemma_.lower() in CLAIM_NOUNS \
+                and ctx.last_person is not None:
+            return ctx.last_person.side  # "disagrees with his allegations": the last one quoted
         if c.lower_ in PRONOUNS:
             continue
         if c.ent_type_ in ("ORG", "GPE", "NORP", "PERSON") or c.pos_ == "PROPN":
@@ -232,8 +235,8 @@ def _according(tok, sent, ctx: ArticleContext) -> Found | None:
 def reported(sent, ctx: ArticleContext) -> list[Found]:
     out: list[Found] = []
     for tok in sent:
-        if tok.pos_ == "VERB" and tok.lemma_.lower() in LABEL_VERBS:
-            f = _labelled_false(tok, ctx)
+        if tok.pos_ == "VERB" and tok.lemma_.lower() in LABEL_VERBS | {"disagree"}:
+            f = _labelled_false(tok, ctx) if tok.lemma_.lower() != "disagree" else _disagreed(tok, ctx)
             if f is not None:
                 out.append(f)
             continue
@@ -253,6 +256,8 @@ def reported(sent, ctx: ArticleContext) -> list[Found]:
             # "X reported that Y said ...": Y's claim is the one that matters (not "the
             # lawsuit claims that officers never announced themselves": that reports nothing)
             continue
+        if found is not None and root.lemma_.lower() == "disagree" and _disagreed(root, ctx) is not None:
+            continue  # "Steyer said he disagreed with the assertion that ...": the dispute is his
         quoted_by = next((c for c in tok.children if c.dep_ == "dobj"), None) if lemma == "quote" else None
         subs = [quoted_by] if quoted_by is not None else _subjects(tok)
         sp = _earlier_in_sentence(subs, out, ctx) or speaker(_authors(subs) or subs, ctx)
@@ -330,6 +335,33 @@ def _labelled_false(verb, ctx: ArticleContext) -> Found | None:
     toks = [t for t in claim.subtree if t.i not in cut]
     target = target_of(claim, ctx) or ANY_REPORT
     f = Found(sp, verb.text, "disputes", claim, toks, target if target != sp.side else None)
+    f.at = verb.idx
+    return f
+
+
+def _disagreed(verb, ctx: ArticleContext) -> Found | None:
+    """"HHS strongly disagrees with his allegations", "disagreed with the assertion of Hillary
+    Clinton that nobody liked Sanders": a dispute of the claim "with" names (not "disagreed
+    with him", "with the decision", "with the violence": a person, an act or a thing)."""
+    if any(c.dep_ == "neg" for c in verb.children):
+        return None
+    claim = next((g for c in verb.children if c.dep_ == "prep" and c.lower_ == "with"
+                  for g in c.children if g.dep_ == "pobj"), None)
+    if claim is None or claim.pos_ != "NOUN":
+        return None
+    clause = next((c for c in claim.children if c.dep_ in ("acl", "ccomp", "relcl")
+                   and any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children)), None)
+    if clause is None and claim.lemma_.lower() not in CLAIM_NOUNS | STANCE_NOUNS:
+        return None  # "disagrees with the idea of introducing ...": a proposal, not a claim
+    subs = _subjects(verb)
+    if subs and subs[0].pos_ == "PRON" and verb.dep_ == "ccomp" and verb.head.lemma_.lower() in REPORTING:
+        subs = _subjects(verb.head)  # "HHS says it disagrees": HHS
+    sp = (_earlier_in_sentence(subs, [], ctx) or speaker(_authors(subs) or subs, ctx)) if subs else None
+    if sp is None:
+        return None
+    root, toks = (clause, list(clause.subtree)) if clause is not None else (claim, list(claim.subtree))
+    target = target_of(claim, ctx) or (ANY_REPORT if clause is None else None)
+    f = Found(sp, verb.text, "disputes", root, toks, target if target != sp.side else None)
     f.at = verb.idx
     return f
 
