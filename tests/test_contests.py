@@ -54,6 +54,10 @@ def articles_of(side) -> set[str]:
     return {c.article_id for c in side.claims}
 
 
+def speakers_by_side(contest: Contest) -> list[tuple[str, list[str]]]:
+    return [(s.position, [c.speaker for c in s.claims]) for s in contest.sides]
+
+
 def assert_exact_and_ordered(service, contest: Contest) -> None:
     """Every quote is the article's text at its offsets; each side runs in date order."""
     for side in contest.sides:
@@ -281,7 +285,7 @@ def test_a_report_called_nonsense_is_denied_by_whoever_called_it(embedder, engli
                                "unit offered bounties to Taliban militants for killing American "
                                "soldiers. Russia called the report \u201cnonsense.\u201d"),
     ), "denial")
-    assert [(s.position, [c.speaker for c in s.claims]) for s in k.sides] == [
+    assert speakers_by_side(k) == [
         ("claimed by the New York Times", ["the New York Times"]), ("denied by Russia", ["Russia"])]
 
 
@@ -296,7 +300,7 @@ def test_a_denial_of_what_a_report_made_known_answers_it(embedder, english):
                                "program on Friday evening. Russia has denied the existence of "
                                "the program."),
     ), "denial")
-    assert [(s.position, [c.speaker for c in s.claims]) for s in k.sides] == [
+    assert speakers_by_side(k) == [
         ("claimed by the New York Times", ["the New York Times"]), ("denied by Russia", ["Russia"])]
     assert not _contests(
         embedder, english,
@@ -326,7 +330,7 @@ def test_disagreeing_with_his_allegations_disputes_them(embedder, english):
                                "push for the drug. HHS says it strongly disagrees with his "
                                "allegations."),
     ), "denial")
-    assert [(s.position, [c.speaker for c in s.claims]) for s in k.sides] == [
+    assert speakers_by_side(k) == [
         ("claimed by Rick Bright", ["Rick Bright"]), ("denied by HHS", ["HHS"])]
     assert not _contests(
         embedder, english,
