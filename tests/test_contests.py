@@ -339,6 +339,28 @@ def test_disagreeing_with_his_allegations_disputes_them(embedder, english):
     )
 
 
+def test_there_was_none_of_it_answers_there_was_one(embedder, english):
+    """"There was no quid pro quo" answers "there was a quid pro quo" (the noun it says
+    there was none of); "no member of the Taliban should set foot there" says nothing against
+    what the Taliban said (the noun after "no" is "member", and the Taliban are a side)."""
+    k = one(_contests(
+        embedder, english,
+        ("Hill", "2019-11-20", "Gordon Sondland testified Wednesday that there was a quid pro quo "
+                               "between Ukraine opening investigations and a White House meeting."),
+        ("Wire", "2019-11-20", "President Donald Trump said there was no quid pro quo in his "
+                               "dealings with Ukraine."),
+    ), "denial")
+    assert speakers_by_side(k) == [("claimed by Gordon Sondland", ["Gordon Sondland"]),
+                                   ("denied by Donald Trump", ["Donald Trump"])]
+    assert not _contests(
+        embedder, english,
+        ("Guardian", "2019-09-09", "The Taliban would continue their jihad against foreign "
+                                   "occupation, the statement said."),
+        ("USA Today", "2019-09-09", "\u201cNo member of the Taliban should set foot there,\u201d "
+                                    "Liz Cheney said."),
+    )
+
+
 def test_a_side_denies_what_another_article_says_of_it(embedder, english):
     """A denial that names no claim ("denied any involvement") answers an assertion of
     another side that names the denier, from any article; not one that does not name it, however

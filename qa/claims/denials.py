@@ -119,7 +119,14 @@ def _links(d: Record, a: Record, sim: float, soft: bool, bare: bool) -> bool:
         # noun is not enough ("he does not have any involvement in my investment decisions" is
         # no answer to "he asked his financial adviser to reverse a purchase"): on the
         # AllSides dev events that path made about half the contests found, nearly all false.
-        return bool(d.pred) and d.pred == a.pred and sim >= SIM_SOFT
+        if bool(d.pred) and d.pred == a.pred and sim >= SIM_SOFT:
+            return True
+        # ... or the thing it says there was none of: "no quid pro quo ever occurred" answers
+        # "there was a quid pro quo" (a noun both name, that the denial negates with "no"), as
+        # close as the same verb negated (``SIM_SOFT``; at ``SIM_SHARED_KEY`` "he expresses no
+        # leadership", "no police officer would want to hurt" answered whatever named the noun).
+        names = {w.lower() for w in (a.claim.side + " " + d.claim.side).split()}
+        return sim >= SIM_SOFT and bool(_none_of(d) & set(a.keys) - names)
     if bare and a.claim.article_id != d.claim.article_id:
         return False
     if d.target and d.target != ANY_REPORT:
@@ -131,6 +138,15 @@ def _links(d: Record, a: Record, sim: float, soft: bool, bare: bool) -> bool:
     if d.target == ANY_REPORT and (set(d.keys) & set(a.keys)) - _VAGUE_KEYS - names:
         return sim >= SIM_SHARED_KEY
     return sim >= SIM_OPEN
+
+
+def _none_of(d: Record) -> set[str]:
+    """The subject or object nouns of a denial that it says there was none of ("no quid pro quo
+    ever occurred", "there were no casualties"), less the vague ones."""
+    content = d.claim.content
+    return {k for k in d.keys if k not in _VAGUE_KEYS and re.search(
+        rf"\b(?:no|zero)\s+(?:(?!(?:of|for|in|on|to|from|with|by|at)\b)[\w’'-]+\s+){{0,3}}{re.escape(k)}\b",
+        content, re.I)}
 
 
 #: No link is made below this similarity, whatever the path (``_links``).

@@ -109,8 +109,11 @@ class ContestLedger:
     #: for stores re-annotated (annotation 3) before a re-annotation brought its contests along;
     #: 4: figures linked only between quoted sources (``links``); 5: a denial answers what is
     #: said of the denier (``denials.SIM_ACCUSED``); 6: only the closest such claim; 7: a count
-    #: told again more than a week later is updated, not disputed (``figures.MAX_COUNT_GAP``).
-    version = 7
+    #: told again more than a week later is updated, not disputed (``figures.MAX_COUNT_GAP``);
+    #: 8: a denial of a definite description, of the claim of the person it names ("his
+    #: allegations") or of a thing there was none of ("no quid pro quo") answers it
+    #: (``denials``).
+    version = 8
 
     def __init__(self, table: ContestTable, read: ReadArticles, finder: ContestFinder,
                  settings: DisagreementSettings):
