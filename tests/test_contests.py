@@ -361,6 +361,18 @@ def test_there_was_none_of_it_answers_there_was_one(embedder, english):
     )
 
 
+def test_an_accusation_and_its_denial_are_a_contest(embedder, english):
+    """"Three women accused Sondland of unwanted touching" is the women's claim; "Sondland
+    denies the allegations" answers it."""
+    k = one(_contests(
+        embedder, english,
+        ("ProPublica", "2019-11-27", "Three women accused Gordon Sondland of unwanted touching and "
+                                     "kissing. Sondland denies the allegations."),
+    ), "denial")
+    assert k.topic == "unwanted touching and kissing"
+    assert speakers_by_side(k) == [("claimed by women", ["women"]), ("denied by Sondland", ["Sondland"])]
+
+
 def test_a_side_denies_what_another_article_says_of_it(embedder, english):
     """A denial that names no claim ("denied any involvement") answers an assertion of
     another side that names the denier, from any article; not one that does not name it, however

@@ -61,10 +61,12 @@ __all__ = ["annotate", "Annotator", "ContestFinder", "EnglishModel", "Found", "L
 #: sergeant entered") is a part, read as "at least", not a figure that differs from "three
 #: officers"; 18 disagreeing with a claim disputes it ("HHS says it strongly disagrees with his
 #: allegations", "disagreed with the notion that ..."; not "disagreed with the decision"), and
-#: "his allegations" are the last person's. A store
+#: "his allegations" are the last person's; 19 an accusation is its accuser's claim ("three
+#: women accused Sondland of unwanted touching": "unwanted touching"), and women, accusers,
+#: victims, plaintiffs and neighbours are people who speak. A store
 #: whose articles were annotated by an older version annotates them again (without
 #: re-embedding).
-ANNOTATION_VERSION = 18
+ANNOTATION_VERSION = 19
 
 
 def annotate(article: Article, model: EnglishModel, embedder: Embedder | None = None) -> str:

@@ -89,6 +89,9 @@ def name_opening_pronoun(content: str, who: str) -> str:
     """``content`` with an opening pronoun replaced by who it stands for."""
     content = content.strip().rstrip(".")
     low = content.lower()
+    if re.match(r"(?:he|his)\b", low) and re.search(r"\bher\b", low) or \
+            re.match(r"(?:she|her)\b", low) and re.search(r"\b(?:him|his)\b", low):
+        return content  # "he sexually assaulted her", said by her: "he" is somebody else
     for p in _OPENING:
         if low.startswith(p):
             if p in ("its ", "their ", "our ", "his ", "her "):

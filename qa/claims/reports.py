@@ -121,6 +121,13 @@ def _content(verb) -> tuple[object, list] | None:
                  and (verb.lemma_ in TRUTH_DENY or c.lemma_.lower() in CLAIM_NOUNS
                       or (verb.lemma_ in DENY | DISPUTE and (_names_a_claim(c) or c.pos_ == "PRON"))
                       or (verb.lemma_ in REVEAL and _made_known(verb, c)))]
+    if not comps and verb.lemma_ == "accuse":
+        # "accused Sondland of unwanted touching": what he is said to have done is the claim
+        deeds = [g for o in verb.children if o.dep_ in ("dobj", "dative")
+                 for p in [*verb.children, *o.children] if p.dep_ == "prep" and p.lower_ == "of"
+                 for g in p.children if g.dep_ in ("pobj", "pcomp")]
+        if deeds:
+            return deeds[-1], list(deeds[-1].subtree)
     if not comps and verb.dep_ == "parataxis" and verb.head.pos_ in ("VERB", "AUX"):
         # '"So yeah," Graham said, "this is ..."': the tag hangs from what was said
         inner = {t.i for t in verb.subtree}

@@ -22,7 +22,8 @@ people critic expert analyst lawmaker legislator senator congressman congresswom
 witness protester activist investigator prosecutor police authority strategist operative scientist
 doctor researcher reporter journalist newspaper paper outlet network campaign resistance opposition
 union party ministry department agency office court team family report survey study channel
-television tv station broadcaster media website magazine
+television tv station broadcaster media website magazine woman women accuser victim survivor
+plaintiff neighbor neighbour
 """.split())
 _SPOKESPEOPLE = frozenset("spokesman spokeswoman spokesperson lawyer attorney aide adviser advisor "
                           "deputy assistant".split())
