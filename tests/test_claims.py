@@ -562,6 +562,22 @@ def test_a_writing_and_a_described_group_speak(english):
     assert ("the officers", "asserts") in said and ("Kenneth Walker", "disputes") in said, said
 
 
+GOES_ON = """“In decades of my career, my conduct can be affirmed by hundreds of employees,” Sondland said in a statement. “These untrue claims of unwanted touching are concocted for political purposes. They have no basis in fact.” (Read his statement.)
+
+The hearing ended at noon. “Nobody expected it,” one aide said."""
+
+
+def test_a_quotation_that_goes_on_keeps_its_speaker(english):
+    """A quotation after an attributed one in the same paragraph is the same speaker's (and
+    calling claims untrue disputes them); a quotation in the next paragraph is not."""
+    art = Article(id="w12", text=GOES_ON, title="Goes on", date="2019-11-27", source="Daily Test")
+    claims = claims_of(ArticleRecord(art, art.content_hash, 0, annotate(art, english)))
+    by = {c.quote[:12]: (c.speaker, c.stance) for c in claims}
+    assert by["“These untru"] == ("Sondland", "disputes"), by
+    assert by["They have no"][0] == "Sondland", by
+    assert by["The hearing "][0] == "Daily Test", by
+
+
 OPPOSED = """The deal comes as the administration is trying to counter the influence of the Chinese firm.
 
 The senators rejected the deal on Tuesday.

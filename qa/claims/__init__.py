@@ -63,10 +63,12 @@ __all__ = ["annotate", "Annotator", "ContestFinder", "EnglishModel", "Found", "L
 #: allegations", "disagreed with the notion that ..."; not "disagreed with the decision"), and
 #: "his allegations" are the last person's; 19 an accusation is its accuser's claim ("three
 #: women accused Sondland of unwanted touching": "unwanted touching"), and women, accusers,
-#: victims, plaintiffs and neighbours are people who speak. A store
+#: victims, plaintiffs and neighbours are people who speak; 20 a quotation that goes on after
+#: its attribution in the same paragraph ('"...," Sondland said. "These untrue claims are
+#: concocted ..."') is the same speaker's. A store
 #: whose articles were annotated by an older version annotates them again (without
 #: re-embedding).
-ANNOTATION_VERSION = 19
+ANNOTATION_VERSION = 20
 
 
 def annotate(article: Article, model: EnglishModel, embedder: Embedder | None = None) -> str:

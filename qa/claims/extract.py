@@ -73,6 +73,7 @@ def _claims(article: Article, paras, docs) -> list[Record]:
             found.append(f)
         whole_quote = bool(quotes) and quotes[0][0] <= 1 and quotes[-1][1] >= len(ptxt.rstrip()) - 1
         prev_dates = None
+        quoted_here: Speaker | None = None  # who a quotation of this paragraph was given to
         for si, sent in enumerate(sents):
             s0, s1 = _trim(ptxt, sent.start_char, sent.end_char)
             if s1 - s0 < 2:
@@ -86,6 +87,11 @@ def _claims(article: Article, paras, docs) -> list[Record]:
                 sp = _quote_speaker(sent, sents, found, quotes)
                 if sp is None and whole_quote and last_quote_speaker is not None:
                     sp = last_quote_speaker
+                if sp is None and quoted_here is not None and any(
+                        qs <= s0 < qe for qs, qe in quotes):
+                    # '"In decades of my career ...," Sondland said. "These untrue claims are
+                    # concocted ..."': a quotation that goes on after its attribution
+                    sp = quoted_here
                 if sp is not None:
                     st = stance_of(sent.root)
                     tg = target_of(sent.root, ctx) if st != "asserts" else None
@@ -96,7 +102,7 @@ def _claims(article: Article, paras, docs) -> list[Record]:
                 spans += [{t.i for t in sent}] * len(recs)
             if found[si] and any(q[0] <= sent.start_char < q[1] or q[0] < sent.end_char <= q[1]
                                  for q in quotes):
-                last_quote_speaker = found[si][0].sp
+                last_quote_speaker = quoted_here = found[si][0].sp
             recs = _attach_events(article, outlet, off, sents, si, s0, s1, recs, spans,
                                   prev_dates, ctx)
             prev_dates = _single_date(sent, article.date)
