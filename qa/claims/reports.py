@@ -335,15 +335,9 @@ def _labelled_false(verb, ctx: ArticleContext) -> Found | None:
     if claim is None or false is None or (false.head is claim and false.dep_ == "amod"):
         return None  # "called the false report a mistake" calls no report false
     sp = speaker(_authors(subs) or subs, ctx) if subs else None
-    if sp is None:
-        return None
     # What is disputed is the report, less the name given to it ("the claims as absurd").
     cut = {t.i for c in claim.children if false.i in {x.i for x in c.subtree} for t in c.subtree}
-    toks = [t for t in claim.subtree if t.i not in cut]
-    target = target_of(claim, ctx) or ANY_REPORT
-    f = Found(sp, verb.text, "disputes", claim, toks, target if target != sp.side else None)
-    f.at = verb.idx
-    return f
+    return _dispute(verb, sp, claim, claim, [t for t in claim.subtree if t.i not in cut], ctx, ANY_REPORT)
 
 
 def _disagreed(verb, ctx: ArticleContext) -> Found | None:
@@ -364,10 +358,17 @@ def _disagreed(verb, ctx: ArticleContext) -> Found | None:
     if subs and subs[0].pos_ == "PRON" and verb.dep_ == "ccomp" and verb.head.lemma_.lower() in REPORTING:
         subs = _subjects(verb.head)  # "HHS says it disagrees": HHS
     sp = (_earlier_in_sentence(subs, [], ctx) or speaker(_authors(subs) or subs, ctx)) if subs else None
+    root = clause if clause is not None else claim
+    return _dispute(verb, sp, claim, root, list(root.subtree), ctx, ANY_REPORT if clause is None else None)
+
+
+def _dispute(verb, sp: Speaker | None, claim, root, toks, ctx: ArticleContext,
+             fallback: str | None) -> Found | None:
+    """``sp``'s dispute, by ``verb``, of what ``root``/``toks`` say: of the side ``claim`` names
+    ("the Taliban's claims", "his allegations"), else of ``fallback``."""
     if sp is None:
         return None
-    root, toks = (clause, list(clause.subtree)) if clause is not None else (claim, list(claim.subtree))
-    target = target_of(claim, ctx) or (ANY_REPORT if clause is None else None)
+    target = target_of(claim, ctx) or fallback
     f = Found(sp, verb.text, "disputes", root, toks, target if target != sp.side else None)
     f.at = verb.idx
     return f
