@@ -630,3 +630,36 @@ def test_a_restated_claim_is_matched_only_when_each_claim_has_its_vector():
     assert _restated(Found(contest, v, np.stack([v]), tuple(said)), quoting) is False
     assert _restated(Found(contest, v, np.stack([v, v]), tuple(said)), quoting) is True
     assert _restated(Found(contest, v, np.stack([v, v]), tuple(said)), [(-v, claim("TASS", 9))]) is False
+
+
+def test_a_negation_does_not_answer_a_negated_assertion(embedder, english):
+    """A denial by negation answers the same proposition stated without one ("Trump should not
+    be impeached" / "the president must be impeached"), not a claim that negates too: "you
+    want to make sure you don't do something ... precipitously" agrees with "you don't want to
+    do something precipitously"."""
+    assert not _contests(
+        embedder, english,
+        ("Politico", "2020-04-10", "\u201cYou don't want to do something precipitously,\u201d Fauci said."),
+        ("CNN", "2020-04-10", "\u201cYou want to make sure you don't do something prematurely and "
+                              "precipitously,\u201d Hahn told Tapper."),
+    )
+    k = one(_contests(
+        embedder, english,
+        ("Hill", "2019-12-04", "Law professor Jonathan Turley argues that Donald Trump should not "
+                               "be impeached for using the courts."),
+        ("Wire", "2019-12-04", "\u201cThe president must be impeached to safeguard our elections,\u201d "
+                               "Nadler said."),
+    ), "denial")
+    assert speakers_by_side(k) == [("claimed by Nadler", ["Nadler"]),
+                                   ("denied by Jonathan Turley", ["Jonathan Turley"])]
+
+
+def test_a_speaker_does_not_answer_their_own_claim(embedder, english):
+    """Two labels the sides keep apart ("U.K. Prime Minister Boris Johnson", "Boris Johnson")
+    are still one person: no contest between what he says in two articles."""
+    assert not _contests(
+        embedder, english,
+        ("Bloomberg", "2019-09-03", "U.K. Prime Minister Boris Johnson told lawmakers that he wants "
+                                    "to get on with an election."),
+        ("Reuters", "2019-09-04", "\u201cI don't want an election,\u201d Boris Johnson said after the vote."),
+    )

@@ -112,14 +112,21 @@ def _links(d: Record, a: Record, sim: float, soft: bool, bare: bool) -> bool:
     ``_bare(d)``, read once per denial. (Anaphoric denials are linked apart: to the claim of
     another side they answer in their own article, ``_anaphoric_links``; and a denial that
     names no claim, to the one said of the denier, ``SIM_ACCUSED``.)"""
-    if a.claim.side == d.claim.side:
+    if a.claim.side == d.claim.side or _own(d, a):
         return False
     if soft:
+        if _NEGATED.search(a.claim.content):
+            # A negated assertion is no opposite of a denial by negation: "you don't want to do
+            # something precipitously" and "you want to make sure you don't do something
+            # precipitously" agree, and so do "there was no quid pro quo" and "Trump's
+            # contention that there was no quid pro quo" (of 22 such links in a hand-read
+            # sample of the AllSides corpus, 1 was an answer).
+            return False
         # Only the same proposition negated: the same main verb. Sharing a subject or object
         # noun is not enough ("he does not have any involvement in my investment decisions" is
         # no answer to "he asked his financial adviser to reverse a purchase"): on the
         # AllSides dev events that path made about half the contests found, nearly all false.
-        if bool(d.pred) and d.pred == a.pred and sim >= SIM_SOFT:
+        if d.pred.isalpha() and d.pred == a.pred and sim >= SIM_SOFT:
             return True
         # ... or the thing it says there was none of: "no quid pro quo ever occurred" answers
         # "there was a quid pro quo" (a noun both name, that the denial negates with "no"), as
@@ -138,6 +145,18 @@ def _links(d: Record, a: Record, sim: float, soft: bool, bare: bool) -> bool:
     if d.target == ANY_REPORT and (set(d.keys) & set(a.keys)) - _VAGUE_KEYS - names:
         return sim >= SIM_SHARED_KEY
     return sim >= SIM_OPEN
+
+
+#: A negation among a claim's words.
+_NEGATED = re.compile(r"\b(?:not|no|never|nothing|none|nobody|neither|nor)\b|n[’']t\b", re.I)
+
+
+def _own(d: Record, a: Record) -> bool:
+    """Whether denial ``d`` and assertion ``a`` have one speaker: what the sides did not unify
+    ("Boris Johnson" on one, "U.K. Prime Minister Boris Johnson" on the other) is still one
+    person, who does not dispute what they say ("I don't want an election, but ..." is no
+    answer to "he wants to get on with an election")."""
+    return same_side(d.claim.speaker, a.claim.speaker)
 
 
 def _none_of(d: Record) -> set[str]:
@@ -166,7 +185,8 @@ def _anaphoric_links(recs: list[Record], deny: list[int], asserts: list[int], si
         dc = recs[d].claim
         same = [a for a in asserts if recs[a].claim.article_id == dc.article_id
                 and recs[a].claim.side != dc.side and recs[a].claim.start < dc.start
-                and recs[d].target in (None, ANY_REPORT, recs[a].claim.side)]
+                and recs[d].target in (None, ANY_REPORT, recs[a].claim.side)
+                and not _own(recs[d], recs[a])]
         if not same:
             continue
         last = max(same, key=lambda a: recs[a].claim.start)
@@ -216,8 +236,8 @@ def denials(recs: list[Record]) -> list[Found]:
             # A denial that names no claim answers the one said of the denier that is closest
             # in meaning (not every claim a story makes about it).
             said_of = [(sim, a) for a, sim in near if sim >= SIM_ACCUSED and recs[a].claim.side
-                       != rd.claim.side and any(same_side(who, k) for who in about
-                                                for k in recs[a].keys)]
+                       != rd.claim.side and not _own(rd, recs[a])
+                       and any(same_side(who, k) for who in about for k in recs[a].keys)]
             answered += [max(said_of)[1]] if said_of else []
         for a in answered:
             u.join(d, a)

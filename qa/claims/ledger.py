@@ -112,8 +112,9 @@ class ContestLedger:
     #: told again more than a week later is updated, not disputed (``figures.MAX_COUNT_GAP``);
     #: 8: a denial of a definite description, of the claim of the person it names ("his
     #: allegations") or of a thing there was none of ("no quid pro quo") answers it
-    #: (``denials``).
-    version = 8
+    #: (``denials``); 9: a denial by negation does not answer a negated assertion, nor does a
+    #: speaker answer their own claim (``denials._NEGATED``, ``denials._own``).
+    version = 9
 
     def __init__(self, table: ContestTable, read: ReadArticles, finder: ContestFinder,
                  settings: DisagreementSettings):
