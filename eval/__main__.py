@@ -1,6 +1,7 @@
 """``python -m eval run SUITE.yaml [--url URL] [--report DIR] [--baseline OLD.json]`` and
 ``python -m eval ramdocs DATA.jsonl --out DIR``, ``python -m eval calibrate SUITE...`` and
-``python -m eval disagreements [SUITE...] [--store DIR] [--sample N --out F] [--labels F]``.
+``python -m eval disagreements [SUITE...] [--store DIR] [--sample N --out F] [--labels F]``,
+``python -m eval links --store DIR [--sample N --out F] [--labels F...]``.
 
 Exit codes: 0 every threshold holds; 1 a threshold failed; 2 the suite, corpus, baseline or
 target could not be used (the message says why).
@@ -72,7 +73,19 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--labels", type=Path, help="hand-checked verdicts (precision)")
     d.add_argument("--min-precision", type=float, default=0.0, help="exit 1 below this")
     d.add_argument("--report", type=Path, help="write report.json, summary.md, report.html here")
+    lk = sub.add_parser("links", help="check the links denial contests are built from: a "
+                        "sample to hand-check, or the precision of checked ones per path")
+    lk.add_argument("--store", type=Path, required=True, help="data dir of a store with claims "
+                    "over a whole corpus (e.g. var/bench/allsides-claims)")
+    lk.add_argument("--sample", type=int, help="write about this many links to --out")
+    lk.add_argument("--seed", type=int, default=7, help="the sample's random seed")
+    lk.add_argument("--out", type=Path, help="the review file --sample writes")
+    lk.add_argument("--exclude", type=Path, nargs="+", default=[], help="labels files whose "
+                    "links the sample leaves out")
+    lk.add_argument("--labels", type=Path, nargs="+", default=[], help="hand-checked links")
     args = p.parse_args(argv)
+    if args.command == "links":
+        return _links(args)
     if args.command == "disagreements":
         return _disagreements(args)
     if args.command == "ramdocs":
@@ -166,6 +179,36 @@ def _run(args) -> int:
         report.write(run, args.report, baseline)
         print(f"report: {args.report / 'report.html'}")
     return 0 if run.passed else 1
+
+
+def _links(args) -> int:
+    from . import links
+
+    from qa.config import Settings
+    from qa.service import QAService
+
+    if not (args.store / "chroma").exists():
+        print(f"error: no store at {args.store}", file=sys.stderr)
+        return 2
+    service = QAService(Settings().with_store(data_dir=args.store))
+    try:
+        labels = [lab for path in args.labels for lab in links.load_labels(path)]
+        seen = {lab["id"] for path in args.exclude for lab in links.load_labels(path)}
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.sample:
+        if not args.out:
+            print("error: --sample needs --out", file=sys.stderr)
+            return 2
+        found = links.sample(service, args.sample, args.seed, seen)
+        how = (f"python -m eval links --store {args.store} --sample {args.sample} --seed {args.seed}"
+               + "".join(f" --exclude {x}" for x in args.exclude))
+        args.out.write_text(links.review_text(found, how), encoding="utf-8")
+        print(f"{len(found)} links written to {args.out}")
+    if labels:
+        print(links.to_text(links.score(service, labels)))
+    return 0
 
 
 def _disagreements(args) -> int:

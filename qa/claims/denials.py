@@ -107,13 +107,14 @@ def anaphoric(d: Record) -> bool:
     return d.claim.stance != "asserts" and _bare(d)
 
 
-def _links(d: Record, a: Record, sim: float, soft: bool, bare: bool) -> bool:
-    """Does denial ``d`` answer assertion ``a``? ``soft`` and ``bare``: ``_soft(d)`` and
+def _links(d: Record, a: Record, sim: float, soft: bool, bare: bool) -> str | None:
+    """How denial ``d`` answers assertion ``a`` (a path of ``PATHS``), or None when it does
+    not. ``soft`` and ``bare``: ``_soft(d)`` and
     ``_bare(d)``, read once per denial. (Anaphoric denials are linked apart: to the claim of
     another side they answer in their own article, ``_anaphoric_links``; and a denial that
     names no claim, to the one said of the denier, ``SIM_ACCUSED``.)"""
     if a.claim.side == d.claim.side or _own(d, a):
-        return False
+        return None
     if soft:
         if _NEGATED.search(a.claim.content):
             # A negated assertion is no opposite of a denial by negation: "you don't want to do
@@ -121,30 +122,30 @@ def _links(d: Record, a: Record, sim: float, soft: bool, bare: bool) -> bool:
             # precipitously" agree, and so do "there was no quid pro quo" and "Trump's
             # contention that there was no quid pro quo" (of 22 such links in a hand-read
             # sample of the AllSides corpus, 1 was an answer).
-            return False
+            return None
         # Only the same proposition negated: the same main verb. Sharing a subject or object
         # noun is not enough ("he does not have any involvement in my investment decisions" is
         # no answer to "he asked his financial adviser to reverse a purchase"): on the
         # AllSides dev events that path made about half the contests found, nearly all false.
         if d.pred.isalpha() and d.pred == a.pred and sim >= SIM_SOFT:
-            return True
+            return "negated verb"
         # ... or the thing it says there was none of: "no quid pro quo ever occurred" answers
         # "there was a quid pro quo" (a noun both name, that the denial negates with "no"), as
         # close as the same verb negated (``SIM_SOFT``; at ``SIM_SHARED_KEY`` "he expresses no
         # leadership", "no police officer would want to hurt" answered whatever named the noun).
         names = {w.lower() for w in (a.claim.side + " " + d.claim.side).split()}
-        return sim >= SIM_SOFT and bool(_none_of(d) & set(a.keys) - names)
+        return "none of" if sim >= SIM_SOFT and _none_of(d) & set(a.keys) - names else None
     if bare and a.claim.article_id != d.claim.article_id:
-        return False
+        return None
     if d.target and d.target != ANY_REPORT:
         if a.claim.side != d.target:
-            return False
+            return None
         same_article = a.claim.article_id == d.claim.article_id
-        return sim >= (SIM_SAME_ARTICLE if same_article else SIM_TARGETED)
+        return "named side" if sim >= (SIM_SAME_ARTICLE if same_article else SIM_TARGETED) else None
     names = {w.lower() for w in (a.claim.side + " " + d.claim.side).split()}
     if d.target == ANY_REPORT and (set(d.keys) & set(a.keys)) - _VAGUE_KEYS - names:
-        return sim >= SIM_SHARED_KEY
-    return sim >= SIM_OPEN
+        return "named report" if sim >= SIM_SHARED_KEY else None
+    return "close" if sim >= SIM_OPEN else None
 
 
 #: A negation among a claim's words.
@@ -204,7 +205,18 @@ def _side_name(r: Record) -> str:
     return r.claim.side
 
 
-def denials(recs: list[Record]) -> list[Found]:
+#: How a denial is tied to an assertion it answers (``links``): the same verb negated ("he was
+#: not briefed" / "he briefed Trump"); a thing there was none of ("no quid pro quo"); a claim of
+#: the side it names ("denied the Taliban's claim"); a report it names, by a noun both share
+#: ("denied reports about an agreement"); nearly the same words; what is said of the denier
+#: ("Iran denied any involvement" / "the U.S. alleges Iran carried it out"); or an earlier
+#: claim of its article it names by a pronoun or a bare noun ("denied the allegations").
+PATHS = ("negated verb", "none of", "named side", "named report", "close", "said of", "back-reference")
+
+
+def links(recs: list[Record]) -> list[tuple[int, int, str]]:
+    """Every (denial, assertion, path) among ``recs`` (indices into it; path: ``PATHS``): the
+    pairs a denial contest is built from."""
     att = [i for i, r in enumerate(recs) if r.claim.attributed]
     deny = [i for i in att if recs[i].claim.stance != "asserts"]
     asserts = [i for i in att if recs[i].claim.stance == "asserts"]
@@ -212,8 +224,7 @@ def denials(recs: list[Record]) -> list[Found]:
         return []
     vecs = np.stack([r.vec for r in recs])
     sims = vecs @ vecs.T
-    u = UnionFind(len(recs))
-    linked: set[int] = set()
+    out: list[tuple[int, int, str]] = []
     assert_at = np.array(asserts)
     claimants = {recs[i].claim.side for i in asserts}
     for d in deny:
@@ -231,18 +242,28 @@ def denials(recs: list[Record]) -> list[Found]:
         row = sims[d, assert_at]
         near = [(a, sim) for a, sim in zip(assert_at[row >= _SIM_LEAST].tolist(),
                                            row[row >= _SIM_LEAST].tolist())]
-        answered = [a for a, sim in near if _links(rd, recs[a], sim, soft, bare)]
+        answered = [(a, path) for a, sim in near if (path := _links(rd, recs[a], sim, soft, bare))]
         if not soft and rd.target is None:
             # A denial that names no claim answers the one said of the denier that is closest
             # in meaning (not every claim a story makes about it).
             said_of = [(sim, a) for a, sim in near if sim >= SIM_ACCUSED and recs[a].claim.side
                        != rd.claim.side and not _own(rd, recs[a])
                        and any(same_side(who, k) for who in about for k in recs[a].keys)]
-            answered += [max(said_of)[1]] if said_of else []
-        for a in answered:
-            u.join(d, a)
-            linked |= {d, a}
-    for d, a in _anaphoric_links(recs, deny, asserts, sims):
+            answered += [(max(said_of)[1], "said of")] if said_of else []
+        out += [(d, a, path) for a, path in answered]
+    return out + [(d, a, "back-reference") for d, a in _anaphoric_links(recs, deny, asserts, sims)]
+
+
+def denials(recs: list[Record]) -> list[Found]:
+    pairs = links(recs)
+    if not pairs:
+        return []
+    att = [i for i, r in enumerate(recs) if r.claim.attributed]
+    vecs = np.stack([r.vec for r in recs])
+    sims = vecs @ vecs.T
+    u = UnionFind(len(recs))
+    linked: set[int] = set()
+    for d, a, _ in pairs:
         u.join(d, a)
         linked |= {d, a}
     out = []

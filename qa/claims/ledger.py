@@ -135,13 +135,20 @@ class ContestLedger:
         log.info("contests: %d articles looked at (%d gone) in %.1f s", len(todo), len(gone),
                  time.perf_counter() - t0)
 
-    def contests_of(self, article_id: str) -> list[ContestRow]:
-        """The contests among ``article_id`` and its neighbours that involve it."""
+    def neighbourhood(self, article_id: str) -> dict[str, ArticleRecord]:
+        """``article_id`` and the articles its contests are looked for among (none when the
+        article is not stored)."""
         s = self.settings
         near = [i for i, _ in self.table.neighbours(article_id, s.neighbours, s.min_similarity,
                                                     s.window_days)]
         records = self.read([article_id, *near])
-        if article_id not in records:
+        return records if article_id in records else {}
+
+    def contests_of(self, article_id: str) -> list[ContestRow]:
+        """The contests among ``article_id`` and its neighbours that involve it."""
+        s = self.settings
+        records = self.neighbourhood(article_id)
+        if not records:
             return []
         rows = {}
         # The article alone too: a claim and its denial reported in one article must not be
