@@ -588,15 +588,19 @@ Iran rejected the allegations as baseless.
 
 A court also dismissed charges against Ahmed Nouri, a former deputy intelligence chief.
 
+Saudi Deputy Public Prosecutor and spokesman Shalaan al-Shalaan said the court dismissed charges against three of the 11 people tried, finding them not guilty.
+
 The court rejected the governor's claims of fraud."""
 
 
 def test_opposing_a_thing_is_no_denial(english):
     """"reject", "dispute", "counter" take a claim only when their object names one: rejecting
     a deal or countering an influence opposes an act, and starts no contest; a court that
-    dismisses charges rules on a prosecution, and one that rejects claims opposes them."""
+    dismisses charges rules on a prosecution (also where the parser makes "charges" the
+    subject of "tried"), and one that rejects claims opposes them."""
     art = Article(id="w7", text=OPPOSED, title="Opposed", date="2020-01-10", source="Daily Test")
-    opposed = {(c.speaker, c.stance) for c in claims_of(ArticleRecord(
-        art, art.content_hash, 0, annotate(art, english))) if c.stance != "asserts"}
-    assert opposed == {("the Pentagon", "disputes"), ("Iran", "denies"), ("the court", "denies")}, \
-        opposed
+    opposing = [c for c in claims_of(ArticleRecord(art, art.content_hash, 0, annotate(art, english)))
+                if c.stance != "asserts"]
+    opposed = sorted((c.speaker, c.stance, c.quote[:12]) for c in opposing)
+    assert opposed == [("Iran", "denies", "Iran rejecte"), ("the Pentagon", "disputes", "The Pentagon"),
+                       ("the court", "denies", "The court re")], opposed

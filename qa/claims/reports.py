@@ -180,7 +180,11 @@ def _opposes_a_thing(verb) -> bool:
     if lemma not in (DENY | DISPUTE) - TRUTH_DENY:
         return False
     objects = [c for c in verb.children if c.dep_ == "dobj"]
-    if any(c.lemma_.lower() in PROSECUTION for c in objects) and any(
+    # What a court acts on is the first noun after its verb, whatever the parse made of it
+    # ("the court dismissed charges against three of the 11 people tried": "charges" parsed as
+    # the subject of "tried").
+    acted_on = next((t for t in verb.subtree if t.i > verb.i and t.pos_ in ("NOUN", "PROPN")), None)
+    if acted_on is not None and acted_on.lemma_.lower() in PROSECUTION and any(
             s.lemma_.lower() in LEGAL_BODIES for s in _subjects(verb)):
         return True
     return any(c.pos_ != "PRON" and not _names_a_claim(c) for c in objects)
