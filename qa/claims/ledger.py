@@ -113,8 +113,10 @@ class ContestLedger:
     #: 8: a denial of a definite description, of the claim of the person it names ("his
     #: allegations") or of a thing there was none of ("no quid pro quo") answers it
     #: (``denials``); 9: a denial by negation does not answer a negated assertion, nor does a
-    #: speaker answer their own claim (``denials._NEGATED``, ``denials._own``).
-    version = 9
+    #: speaker answer their own claim (``denials._NEGATED``, ``denials._own``); 10: nor does
+    #: any negated denial, nor a denial by negation of a verb of thinking or wanting
+    #: (``nlp.FRAME_VERBS``).
+    version = 10
 
     def __init__(self, table: ContestTable, read: ReadArticles, finder: ContestFinder,
                  settings: DisagreementSettings):

@@ -118,6 +118,11 @@ report document indictment petition editorial op-ed affidavit motion brief
 """.split())
 #: Who rules on a prosecution, and what they rule on: "a court dismissed charges against X"
 #: is a ruling, not a denial of what was charged.
+#: Verbs of thinking, wanting and perceiving whose clause carries the proposition: "I don't
+#: think it helps", "we haven't seen big numbers", "they don't want to have elections until ...".
+#: Negating one denies no one's claim by its verb alone.
+FRAME_VERBS = frozenset("think believe know want wish hope expect feel see seem appear consider "
+                        "guess suppose mean need".split())
 LEGAL_BODIES = frozenset("court judge jury tribunal magistrate panel".split())
 PROSECUTION = frozenset("charge count case indictment".split())
 #: Pronouns that need an antecedent before they can be a speaker.
