@@ -663,3 +663,18 @@ def test_a_speaker_does_not_answer_their_own_claim(embedder, english):
                                     "to get on with an election."),
         ("Reuters", "2019-09-04", "\u201cI don't want an election,\u201d Boris Johnson said after the vote."),
     )
+
+
+def test_a_denied_allegation_is_the_claim_made_by_alleging(embedder, english):
+    """"Denied Reade's allegation" answers what she alleged against Biden, not the last thing
+    she said before it ("I miss her voice")."""
+    k = one(_contests(
+        embedder, english,
+        ("CNN", "2020-05-01", "Tara Reade has accused Joe Biden of sexually assaulting her in a "
+                              "Senate hallway in 1993. Reade said she told her mother about it at "
+                              "the time. \u201cI miss her voice,\u201d Reade said of her mother, who "
+                              "died in 2016. Kate Bedingfield, Biden's deputy campaign manager, "
+                              "denied Reade's allegation, calling it untrue."),
+    ), "denial")
+    [claimed] = [s for s in k.sides if s.position.startswith("claimed")]
+    assert [c.quote[:27] for c in claimed.claims] == ["Tara Reade has accused Joe "]

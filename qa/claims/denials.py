@@ -177,6 +177,26 @@ def _none_of(d: Record) -> set[str]:
 _SIM_LEAST = min(SIM_SOFT, SIM_SAME_ARTICLE, SIM_TARGETED, SIM_SHARED_KEY, SIM_OPEN, SIM_ACCUSED)
 
 
+#: The claim nouns a denial names a claim by, and the verbs that make such a claim.
+_TOLD_AS = {"allegation": ("alleg", "accus"), "accusation": ("accus", "alleg"), "claim": ("claim",),
+            "testimony": ("testif",), "charge": ("charg", "accus")}
+_TOLD_NOUN = re.compile(r"\b(" + "|".join(_TOLD_AS) + r")s?\b", re.I)
+
+
+def _told_as(content: str) -> tuple[str, ...]:
+    """The verb stems of the claim a bare denial names ("denied Reade's allegation": alleged,
+    accused), or () when it names none of ``_TOLD_AS``."""
+    m = _TOLD_NOUN.search(content)
+    return _TOLD_AS[m.group(1).lower()] if m else ()
+
+
+def _names_of(c) -> set[str]:
+    """The proper names a claim's sentence holds, less its speaker's side ("Kate Bedingfield,
+    Biden's deputy campaign manager, denied Reade's allegation": Biden, Reade)."""
+    own = {w.lower() for w in c.side.split()}
+    return {w.lower() for w in re.findall(r"(?<![.!?] )(?<!^)\b[A-Z][a-z]{2,}", c.quote)} - own
+
+
 def _anaphoric_links(recs: list[Record], deny: list[int], asserts: list[int], sims) -> list:
     """An anaphoric denial ("it never happened", "denied those reports") answers a claim of
     another side that its own article reports before it: the one just before it (within
@@ -193,6 +213,13 @@ def _anaphoric_links(recs: list[Record], deny: list[int], asserts: list[int], si
                 and recs[d].target in (None, ANY_REPORT, recs[a].claim.side)
                 and not _own(recs[d], recs[a])]
         if not same:
+            continue
+        # "Denied Reade's allegation": the claim she made by alleging against the denier, not
+        # whatever she said last ("I miss her voice").
+        told = _told_as(dc.content)
+        if told and (as_told := [a for a in same if recs[a].claim.verb.lower().startswith(told)
+                                 and _names_of(dc) & _names_of(recs[a].claim)]):
+            out.append((d, max(as_told, key=lambda a: recs[a].claim.start)))
             continue
         last = max(same, key=lambda a: recs[a].claim.start)
         named = recs[d].target not in (None, ANY_REPORT)  # "his allegations": whose it names

@@ -115,8 +115,9 @@ class ContestLedger:
     #: (``denials``); 9: a denial by negation does not answer a negated assertion, nor does a
     #: speaker answer their own claim (``denials._NEGATED``, ``denials._own``); 10: nor does
     #: any negated denial, nor a denial by negation of a verb of thinking or wanting
-    #: (``nlp.FRAME_VERBS``).
-    version = 10
+    #: (``nlp.FRAME_VERBS``); 11: a denial of "her allegation" answers what she alleged against
+    #: someone the denial names, not what she said last (``denials._told_as``).
+    version = 11
 
     def __init__(self, table: ContestTable, read: ReadArticles, finder: ContestFinder,
                  settings: DisagreementSettings):
