@@ -160,15 +160,21 @@ class LabelsIn(FileModel):
     labels: list[LabelIn] = []
 
 
-def load_labels(path: Path) -> list[dict]:
-    """The verdicts of a labels file; a mistake is a ``ValueError`` naming every one."""
+def load_entries(path: Path, model: type[FileModel], field: str) -> list[dict]:
+    """The entries under ``field`` of a hand-checked YAML file read as ``model``; a mistake is a
+    ``ValueError`` naming every one."""
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return [lab.model_dump() for lab in LabelsIn.model_validate(doc).labels]
+        return [e.model_dump() for e in getattr(model.model_validate(doc), field)]
     except yaml.YAMLError as exc:
         raise ValueError(f"{path}: not valid YAML: {exc}") from None
     except ValidationError as exc:
-        raise ValueError(f"{path}: " + "; ".join(located_problems(exc, doc, LabelsIn))) from None
+        raise ValueError(f"{path}: " + "; ".join(located_problems(exc, doc, model))) from None
+
+
+def load_labels(path: Path) -> list[dict]:
+    """The verdicts of a labels file."""
+    return load_entries(path, LabelsIn, "labels")
 
 
 def precision(labels: list[dict], contests: list[dict]) -> dict:

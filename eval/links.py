@@ -21,11 +21,10 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Annotated
 
-import yaml
-from pydantic import BeforeValidator, ValidationError
+from pydantic import BeforeValidator
 
-from .disagreements import YesNo, _quoted_id
-from .suite import FileModel, located_problems
+from .disagreements import YesNo, _quoted_id, load_entries
+from .suite import FileModel
 
 
 def _key(d, a) -> str:
@@ -92,13 +91,7 @@ class LinksIn(FileModel):
 
 
 def load_labels(path: Path) -> list[dict]:
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return [lab.model_dump() for lab in LinksIn.model_validate(doc).links]
-    except yaml.YAMLError as exc:
-        raise ValueError(f"{path}: not valid YAML: {exc}") from None
-    except ValidationError as exc:
-        raise ValueError(f"{path}: " + "; ".join(located_problems(exc, doc, LinksIn))) from None
+    return load_entries(path, LinksIn, "links")
 
 
 def score(service, labels: list[dict]) -> dict:
