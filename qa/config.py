@@ -280,6 +280,12 @@ class AnswerSettings(BaseSettings):
 
     max_sentences: int = Field(4, ge=1, le=20, description="Sentences in an extractive answer.")
     max_contests: int = Field(3, ge=0, le=20, description="Contests shown with one answer.")
+    listed_partners: int = Field(
+        6, ge=0, le=50,
+        description="Articles brought in from the corpus-wide contest list when a sentence the "
+        "answer quotes is a listed contest's claim, so that its counter-claim is shown even when "
+        "retrieval missed the article that makes it; 0 = only contests among the retrieved articles.",
+    )
     max_question_chars: int = Field(
         2000, ge=10, le=20000, description="Longer questions are refused with 400."
     )

@@ -19,6 +19,11 @@ CITATION_RE = re.compile(r"\[([A-Za-z0-9][A-Za-z0-9_.:\-]{0,127}(?:\s*[,;]\s*[A-
 Stance = Literal["asserts", "denies", "disputes"]
 
 
+def date_int(value: str | None) -> int:
+    """YYYY-MM-DD as YYYYMMDD (0 for no date), how the store filters and ranks by date."""
+    return int(value.replace("-", "")) if value else 0
+
+
 @dataclass(frozen=True)
 class Article:
     """One cleaned article. ``text`` is what chunks, offsets and quotes refer to."""
@@ -43,7 +48,7 @@ class Article:
     @property
     def date_int(self) -> int:
         """The date as YYYYMMDD (0 when unknown), for range filters in the store."""
-        return int(self.date.replace("-", "")) if self.date else 0
+        return date_int(self.date)
 
 
 @dataclass(frozen=True)
@@ -188,6 +193,15 @@ class Filters:
     @property
     def empty(self) -> bool:
         return not (self.after or self.before or self.sources or self.article_ids)
+
+    def admits(self, article: "Article") -> bool:
+        """Whether ``article`` lies within these restrictions (as the retrievers read them: a
+        date bound leaves out undated articles)."""
+        day = article.date_int
+        return ((not self.after or day >= date_int(self.after))
+                and (not self.before or 0 < day <= date_int(self.before))
+                and (not self.sources or article.source in self.sources)
+                and (not self.article_ids or article.id in self.article_ids))
 
 
 @dataclass(frozen=True)

@@ -678,3 +678,42 @@ def test_a_denied_allegation_is_the_claim_made_by_alleging(embedder, english):
     ), "denial")
     [claimed] = [s for s in k.sides if s.position.startswith("claimed")]
     assert [c.quote[:27] for c in claimed.claims] == ["Tara Reade has accused Joe "]
+
+
+def test_a_quoted_claim_brings_its_counter_claim_from_an_article_not_retrieved(make_settings,
+                                                                               make_service):
+    """The answer quotes the AP's account of the briefing; Trump's denial stands in Newsmax's
+    article, which retrieval (two chunks) does not reach. The corpus-wide contest list holds the
+    two together, so the answer shows the denial beside the claim it quotes; without the list
+    (``listed_partners=0``) it shows no disagreement."""
+    from qa.config import AnswerSettings, RetrievalSettings
+    from qa.domain import Filters
+
+    question = "Was Trump briefed on the Russian bounties?"
+    narrow = RetrievalSettings(top_k=2)
+    svc = make_service(make_settings(retrieval=narrow))
+    assert svc.ingest_items(_allsides(BOUNTY)).added == 3
+    prep = svc.pipeline().prepare(question, [], Filters())
+    assert BOUNTY[1] not in {e.chunk.article_id for e in prep.evidence}
+    answer = svc.ask(question)
+    contest = one(list(answer.contested), "denial")
+    assert contest.reason == "quoted"
+    denied = [s for s in contest.sides if s.position == "denied by Trump"]
+    assert [articles_of(s) for s in denied] == [{BOUNTY[1]}]
+    claimed = {a for s in contest.sides if s.position.startswith("claimed") for a in articles_of(s)}
+    assert claimed and BOUNTY[1] not in claimed
+    # The quoted sentence is one of the contest's claims, and the denial is cited.
+    quoted = {(c.article_id, c.start) for c in answer.citations}
+    assert any((c.article_id, c.start) in quoted for s in contest.sides
+               if s.position.startswith("claimed") for c in s.claims)
+    assert BOUNTY[1] in {c.article_id for c in answer.citations}
+    assert_exact_and_ordered(svc, contest)
+    # The list brings in only articles the question's filters admit.
+    outlet = svc.article(BOUNTY[2]).article.source
+    assert outlet != svc.article(BOUNTY[1]).article.source
+    kept = svc.ask(question, filters=Filters(sources=(outlet,)))
+    assert BOUNTY[1] not in {c.article_id for k in kept.contested for s in k.sides for c in s.claims}
+
+    alone = make_service(make_settings(data_dir=svc.settings.store.data_dir, retrieval=narrow,
+                                       answer=AnswerSettings(listed_partners=0)))
+    assert not alone.ask(question).contested

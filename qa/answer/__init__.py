@@ -125,8 +125,14 @@ class Pipeline:
         timings["evidence"] = _ms(t)
         t = time.perf_counter()
         found = self.finder.among(records) if records else []
+        listed, partners = (self._listed(selection, records, filters) if selection.answerable
+                            else ([], {}))
+        records = {**records, **partners}
         claim_at = self.finder.claim_at(records)
         ccands = contest_stage.candidates(q, found, selection, evidence, self.lexicon, claim_at)
+        ccands += contest_stage.counter_claims(
+            contest_stage.candidates(q, listed, selection, evidence, self.lexicon, claim_at),
+            found, selection)
         chosen = (contest_stage.distinct(
             contest_stage.choose(ccands, self.contest_model, self.settings.answer.max_contests)
             + discrepancies(selection, records, self.lexicon, claim_at)
@@ -134,6 +140,33 @@ class Pipeline:
                   if selection.answerable else [])
         timings["contests"] = _ms(t)
         return Prepared(q, evidence, records, selection, ccands, chosen, timings)
+
+    def _listed(self, selection: evidence_stage.Selection, records: dict[str, ArticleRecord],
+                filters: Filters) -> tuple[list, dict[str, ArticleRecord]]:
+        """The contests of the corpus-wide list that a sentence the answer quotes takes part
+        in, when their other articles were not retrieved: found again among the quoting
+        article and those (within ``filters``), so that the answer shows the counter-claim
+        (issue: no cited claim without its counter-claim). Returns the contests that hold a
+        partner article, and the partners' records."""
+        limit = self.settings.answer.listed_partners
+        if not limit or not selection.chosen:
+            return [], {}
+        listing = self.index.contest_listing()
+        quoted = [k for c in selection.chosen for k in [c, *c.also]]
+        want = [a for k in quoted for a in listing.partners(k.article_id, k.start, k.end, linked=True)
+                if a not in records]
+        if not want:
+            return [], {}
+        got = {aid: rec for aid, rec in self.index.articles(list(dict.fromkeys(want))).items()
+               if filters.admits(rec.article)}
+        partners = {a: got[a] for a in list(dict.fromkeys(a for a in want if a in got))[:limit]}
+        if not partners:
+            return [], {}
+        pool = {k.article_id: records[k.article_id] for k in quoted if k.article_id in records}
+        pool.update(partners)
+        listed = [f for f in self.finder.among(pool)
+                  if any(c.article_id in partners for s in f.contest.sides for c in s.claims)]
+        return listed, partners
 
     def _sentences(self, record: ArticleRecord) -> Sentences:
         if record.sentences is not None:

@@ -136,6 +136,26 @@ def candidates(q: Question, found: list[Found], selection: Selection, evidence: 
     return out
 
 
+def counter_claims(listed: list[ContestCandidate], found: list[Found], selection: Selection
+                   ) -> list[ContestCandidate]:
+    """Of the contests the corpus-wide list adds (``Pipeline._listed``), those that show the
+    counter-claim of a sentence the answer quotes when no contest among the retrieved articles
+    holds that sentence's claim: the retrieved articles decide first (the same disagreement
+    found again over other articles would be shown twice)."""
+    held = {(c.article_id, c.start) for f in found for side in f.contest.sides for c in side.claims}
+    quoted: dict[str, list[tuple[int, int]]] = {}
+    for c in selection.chosen:
+        for k in [c, *c.also]:
+            quoted.setdefault(k.article_id, []).append((k.start, k.end))
+    out = []
+    for cand in listed:
+        mine = [c for side in cand.contest.sides for c in side.claims
+                if _overlaps(quoted.get(c.article_id, ()), c.start, c.end)]
+        if cand.cited and mine and not any((c.article_id, c.start) in held for c in mine):
+            out.append(cand)
+    return out
+
+
 def choose(cands: list[ContestCandidate], model: ContestModel, limit: int) -> list[Contest]:
     """The contests that go into the answer, those the question is about first, each marked
     with why it is there (see the module docstring)."""

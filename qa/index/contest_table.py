@@ -228,10 +228,28 @@ class ContestListing:
         self.rank = np.array([float(m.get("rank") or 0) for m in metas])
         self.outlets = [frozenset(filter(None, (m.get("outlets") or "").split(SEP))) for m in metas]
         self.by_article: dict[str, list[int]] = {}
+        self.articles: list[tuple[str, ...]] = []
+        #: article ID -> (start, end, row) of every listed claim in it
+        self.claims_in: dict[str, list[tuple[int, int, int]]] = {}
         for n, m in enumerate(metas):
-            for k, v in m.items():
-                if k.startswith("a:") and v:
-                    self.by_article.setdefault(k[2:], []).append(n)
+            mine = tuple(k[2:] for k, v in m.items() if k.startswith("a:") and v)
+            for a in mine:
+                self.by_article.setdefault(a, []).append(n)
+            self.articles.append(mine)
+            for key in filter(None, (m.get("claims") or "").split(SEP)):
+                aid, _, span = key.rpartition("@")
+                start, _, end = span.partition("-")
+                if aid and start.isdigit() and end.isdigit():
+                    self.claims_in.setdefault(aid, []).append((int(start), int(end), n))
+
+    def partners(self, article_id: str, start: int, end: int, linked: bool = False) -> list[str]:
+        """The other articles of every listed contest one of whose claims overlaps
+        ``[start, end)`` of ``article_id``, the contests' own order (a linked contest first);
+        ``linked``: of linked contests only."""
+        rows = sorted({n for s, e, n in self.claims_in.get(article_id, ())
+                       if s < end and start < e and (not linked or self.rank[n] >= LINKED_RANK)},
+                      key=lambda n: -self.rank[n])
+        return list(dict.fromkeys(a for n in rows for a in self.articles[n] if a != article_id))
 
     def page(self, *, vector=None, min_similarity: float = 0.0, after: int = 0, before: int = 0,
              sources: Sequence[str] = (), article_ids: Sequence[str] = (), linked: bool = False,

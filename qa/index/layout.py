@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import NamedTuple, Protocol
 
 from ..config import ChunkSettings
-from ..domain import Article, ArticleRecord, Chunk, Filters
+from ..domain import Article, ArticleRecord, Chunk, Filters, date_int
 from . import sentences as sentence_table
 
 #: What is computed per article at ingest besides its vectors: its attributed claims, in the
@@ -118,11 +118,6 @@ def article_record(aid: str, meta: dict, text: str) -> ArticleRecord:
     return ArticleRecord(art, meta["content_hash"], int(meta.get("n_chunks", 0)),
                          claims=meta.get(CLAIMS_KEY),
                          sentences=sentence_table.decode(meta.get(SENTENCES_KEY), len(text)))
-
-
-def date_int(value: str | None) -> int:
-    """YYYY-MM-DD as YYYYMMDD (0 for no date), how the store filters and ranks by date."""
-    return int(value.replace("-", "")) if value else 0
 
 
 def where_clause(filters: Filters | None) -> dict | None:
