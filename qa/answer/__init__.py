@@ -151,7 +151,7 @@ class Pipeline:
         limit = self.settings.answer.listed_partners
         if not limit or not selection.chosen:
             return [], {}
-        listing = self.index.contest_listing()
+        listing = self.index.contest_listing(searched=True)
         quoted = [k for c in selection.chosen for k in [c, *c.also]]
         want = [a for k in quoted for a in listing.partners(k.article_id, k.start, k.end, linked=True)
                 if a not in records]

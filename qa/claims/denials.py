@@ -114,7 +114,10 @@ def _links(d: Record, a: Record, sim: float, soft: bool, bare: bool) -> str | No
     ``_bare(d)``, read once per denial. (Anaphoric denials are linked apart: to the claim of
     another side they answer in their own article, ``_anaphoric_links``; and a denial that
     names no claim, to the one said of the denier, ``SIM_ACCUSED``.)"""
-    if a.claim.side == d.claim.side or _own(d, a):
+    if a.claim.side == d.claim.side:
+        return None
+    path = _path(d, a, sim, soft, bare)
+    if path is None or _own(d, a):
         return None
     if _NEGATED.search(a.claim.content) and (soft or _NEGATED.search(d.claim.content)):
         # A negated assertion is no opposite of a negated denial: "you don't want to do
@@ -123,6 +126,13 @@ def _links(d: Record, a: Record, sim: float, soft: bool, bare: bool) -> str | No
         # twice (in a hand-read sample of the AllSides corpus, 2 answers among 30 such links:
         # 1 of 22 for a denial by negation alone, 1 of 8 for the others).
         return None
+    return path
+
+
+def _path(d: Record, a: Record, sim: float, soft: bool, bare: bool) -> str | None:
+    """The path by which ``d`` would answer ``a`` before the checks that rule a pair out
+    whatever its path (one speaker; negated on both sides), which ``_links`` makes after it:
+    the path is the cheaper test, and most pairs have none."""
     if soft:
         # Only the same proposition negated: the same main verb. Sharing a subject or object
         # noun is not enough ("he does not have any involvement in my investment decisions" is
@@ -254,7 +264,7 @@ def links(recs: list[Record]) -> list[tuple[int, int, str]]:
     if not deny or not asserts:
         return []
     vecs = np.stack([r.vec for r in recs])
-    sims = vecs @ vecs.T
+    sims = Sims(vecs, rows=deny)
     out: list[tuple[int, int, str]] = []
     assert_at = np.array(asserts)
     claimants = {recs[i].claim.side for i in asserts}
@@ -285,18 +295,39 @@ def links(recs: list[Record]) -> list[tuple[int, int, str]]:
     return out + [(d, a, "back-reference") for d, a in _anaphoric_links(recs, deny, asserts, sims)]
 
 
+class Sims:
+    """Cosine similarities of claim vectors (unit rows of ``vecs``), indexed ``[i, j]`` by
+    record as a full matrix would be, but computed only for the ``rows`` or ``cols`` a caller
+    reads: a neighbourhood of articles holds thousands of claims and a few dozen denials."""
+
+    def __init__(self, vecs: np.ndarray, rows: list[int] | None = None, cols: list[int] | None = None):
+        self._rows = None if rows is None else {r: k for k, r in enumerate(rows)}
+        self._cols = None if cols is None else {c: k for k, c in enumerate(cols)}
+        left = vecs if rows is None else vecs[rows]
+        right = vecs if cols is None else vecs[cols]
+        self.m = left @ right.T
+
+    def __getitem__(self, key):
+        i, j = key
+        if self._rows is not None:
+            i = self._rows[i]
+        if self._cols is not None:
+            j = self._cols[j] if isinstance(j, (int, np.integer)) else [self._cols[int(x)] for x in j]
+        return self.m[i, j]
+
+
 def denials(recs: list[Record]) -> list[Found]:
     pairs = links(recs)
     if not pairs:
         return []
     att = [i for i, r in enumerate(recs) if r.claim.attributed]
     vecs = np.stack([r.vec for r in recs])
-    sims = vecs @ vecs.T
     u = UnionFind(len(recs))
     linked: set[int] = set()
     for d, a, _ in pairs:
         u.join(d, a)
         linked |= {d, a}
+    sims = Sims(vecs, cols=sorted(linked))  # every similarity read below is to a linked claim
     out = []
     used: set[int] = set()
     for group in sorted(u.groups(linked), key=lambda g: min(g)):

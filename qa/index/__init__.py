@@ -138,10 +138,13 @@ class NewsIndex:
         records = self.store.get_articles(ids)
         return [records[i] for i in ids if i in records], total
 
-    def contest_listing(self) -> ContestListing:
+    def contest_listing(self, searched: bool = False) -> ContestListing:
         """Every contest across the corpus as of the store's generation now (read once per
-        generation; ``contest_table.py``)."""
-        generation = self.store.generation()
+        generation; ``contest_table.py``). ``searched``: as of the generation the last search
+        saw, without reading the store's state again (an answer, right after its search)."""
+        generation = self._recent_generation
+        if not searched or generation is None:
+            generation = self.store.generation()
         current = self._contests
         if current is None or current.generation != generation:
             with store_errors("reading contests"):
