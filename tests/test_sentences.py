@@ -176,7 +176,11 @@ def test_differing_values_reads_one_changed_value_only():
                 ) == ("1856", "1900")
 
 
-def test_two_articles_giving_different_years_for_what_was_asked_are_a_contest(make_service):
+def test_two_years_in_sentences_about_different_things_are_no_contest(make_service):
+    """"Founded in 1856" and "opened its doors in 1900" are two facts, not two outlets'
+    answers to one question: the answer quotes both, each with its article, and claims no
+    disagreement (on the dev suites every contest made between any two dates of the chosen
+    sentences was false: the day Sanders lost primaries against the day he quit)."""
     svc = make_service()
     svc.ingest_items([
         Article(id="hist-a", title="Old mill", source="County Herald", date="2023-01-02",
@@ -188,10 +192,26 @@ def test_two_articles_giving_different_years_for_what_was_asked_are_a_contest(ma
     ])
     ans = svc.ask("When was the Harwick paper mill founded?")
     assert not ans.abstained, ans.text
-    values = [k for k in ans.contested if k.kind == "values"]
-    assert values, ans.text
-    assert {s.position for s in values[0].sides} == {"1856", "1900"}
-    assert "County Herald" in ans.text and "City Times" in ans.text  # each year attributed
+    assert "founded in 1856 by a family of printers. [hist-a]" in ans.text
+    assert not ans.contested, [k.topic for k in ans.contested]
+
+
+def test_figures_that_count_other_things_are_no_contest(make_service):
+    """For "how many drones", "19 points of attack" is no count of drones: no contest with
+    "ten drones"; only figures followed by what the question counts are set against each other."""
+    svc = make_service()
+    svc.ingest_items([
+        Article(id="raid-a", title="Drone attack on refinery", source="Gulf Daily", date="2019-09-15",
+                text="Ten armed drones struck the Harlow refinery before dawn on Saturday, the "
+                     "company said."),
+        Article(id="raid-b", title="Officials map the refinery attack", source="Capital Post",
+                date="2019-09-16",
+                text="Officials said there were 19 points of impact at the Harlow refinery after "
+                     "the drones struck on Saturday."),
+    ])
+    ans = svc.ask("How many drones struck the Harlow refinery?")
+    assert not ans.abstained, ans.text
+    assert not [k for k in ans.contested if k.kind == "values"], [k.topic for k in ans.contested]
 
 
 def test_the_side_of_a_figure_contest_is_the_figure_that_counts_what_was_asked(make_service):

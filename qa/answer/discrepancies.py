@@ -8,9 +8,9 @@ settled: the two values become a contest, each attributed to the article that gi
 from the text itself (``qa.text.differing_values``), whether or not the claims module read the
 sentence as a claim; figures whose ranges overlap ("16" / "more than a dozen") do not differ.
 
-The same holds for the answer itself: when a question asks for a date or a number and the
-sentences chosen from two articles give it differently (founded in 1856 / in 1900; 6,200 /
-12,000 attended), neither is the answer: the two are a contest, each attributed.
+The same holds for the answer itself: when a "how many X" question gets sentences from two
+articles that count X differently (27 / thirty-one states; 14 / 23 people killed), neither is
+the answer: the two are a contest, each attributed.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from ..claims.figures import published_apart
 from ..domain import ArticleRecord, Claim, Contest, ContestSide
 from ..text import Lexicon, differing_values
 from .evidence import Candidate, Selection, numbers_in
-from .question import DATE, NUMBER, Question
+from .question import NUMBER, Question
 
 _YEAR = re.compile(r"\b(?:1[6-9]|20)\d\d\b")
 
@@ -57,31 +57,35 @@ def discrepancies(selection: Selection, records: dict[str, ArticleRecord],
 
 def differing_answers(q: Question, selection: Selection, records: dict[str, ArticleRecord],
                       lexicon: Lexicon, claim_at: "ClaimAt | None" = None) -> list[Contest]:
-    """A contest when the chosen sentences of different articles give the date or number the
-    question asks for, and no two articles' values agree (module docstring)."""
-    kind = DATE if DATE in q.wants else NUMBER if NUMBER in q.wants else None
-    if kind is None:
+    """A contest when the chosen sentences of different articles count what a "how many X"
+    question counts differently: each gives a figure followed by X ("27 states" / "thirty-one
+    states"), and no two articles' figures agree (module docstring).
+
+    Only counts of the thing asked about, and no dates: on the dev suites' AllSides answers,
+    every contest this made between any two figures or any two dates of the chosen sentences
+    was false (18 read on 2026-12-07: "10.1 million watched online" against "6,200 attended",
+    "19 points of attack" against "ten drones", the day Sanders lost primaries against the day
+    he quit, Inhofe's sale date against Burr's). Dates across outlets are contests when the
+    claims module ties them to one event (``qa/claims/figures.py``)."""
+    counted = _counted(q, lexicon)
+    if NUMBER not in q.wants or not counted:
         return []
-    by_article: dict[str, tuple[Candidate, frozenset]] = {}
+    by_article: dict[str, tuple[Candidate, frozenset, str]] = {}
     for c in selection.chosen:
         for k in [c, *c.also]:
-            vals = _dates(k.text, records[k.article_id].article.date) if kind == DATE else \
-                _figures(k.text, q.text)
-            if vals and k.article_id not in by_article:
-                by_article[k.article_id] = (k, vals)
+            vals = _figures(k.text, q.text)
+            value = _counting_figure(k.text, vals, counted, lexicon) if vals else None
+            if value is not None and k.article_id not in by_article:
+                by_article[k.article_id] = (k, frozenset(v for v in vals if v[2] == value), value)
     if len(by_article) < 2:
         return []
     items = list(by_article.values())
-    if kind == NUMBER and not _close_in_time([records[c.article_id].article.date for c, _ in items]):
+    if not _close_in_time([records[c.article_id].article.date for c, _, _ in items]):
         return []  # a count reported weeks apart is updated, not disputed (figures.MAX_COUNT_GAP)
-    agree = kind == DATE and any(a[1] & b[1] for i, a in enumerate(items) for b in items[i + 1:])
-    if kind == NUMBER:
-        agree = any(_ranges_meet(a[1], b[1]) for i, a in enumerate(items) for b in items[i + 1:])
-    if agree:
+    if any(_ranges_meet(a[1], b[1]) for i, a in enumerate(items) for b in items[i + 1:]):
         return []
     sides: dict[str, list[tuple[Candidate, tuple[int, int]]]] = {}
-    for cand, vals in items:
-        value = min(vals) if kind == DATE else _answering_figure(cand.text, vals, q, lexicon)
+    for cand, _, value in items:
         span = _span_of(cand.text, value)
         sides.setdefault(_key(cand.text[span[0]:span[1]]), []).append((cand, span))
     topic = "what the articles give for “" + q.text.rstrip("?. ") + "”"
@@ -102,14 +106,6 @@ def _close_in_time(dates: list[str | None]) -> bool:
     """Whether two of the articles were published within ``figures.MAX_COUNT_GAP`` days of each
     other (an undated article is close to any)."""
     return any(not published_apart(a, b) for i, a in enumerate(dates) for b in dates[i + 1:])
-
-
-def _dates(text: str, year_hint: str | None) -> frozenset:
-    """The day-precise dates, or else the years, a sentence gives."""
-    d = parse_date(text, year_hint)
-    if d:
-        return frozenset({d[1]})
-    return frozenset(_YEAR.findall(text))
 
 
 #: What a figure is said to be before it is written: a limit or a bound ("faces a maximum of
@@ -141,20 +137,23 @@ _COUNTED = re.compile(r"\bhow\s+many\s+(?:more\s+|other\s+)?([A-Za-z-]+)|"
                       r"\bnumber\s+of\s+([A-Za-z-]+)", re.I)
 
 
-def _answering_figure(text: str, vals: frozenset, q: Question, lexicon: Lexicon) -> str:
-    """Of the figures a sentence gives, the one that counts what the question asks about: the
-    first followed within a few words by what the question counts ("28 states" for "how many
-    states ..."; else by one of its terms), else the first in the sentence (it was the one that
-    sorted first as text: "4" of "4 million workers" over "thirty-one states")."""
+def _counted(q: Question, lexicon: Lexicon) -> frozenset:
+    """The terms of what a question counts (the noun after "how many" / "the number of")."""
     m = _COUNTED.search(q.text)
-    counted = lexicon.terms(m.group(1) or m.group(2)) if m else frozenset()
-    wanted = counted or q.terms
+    return lexicon.terms(m.group(1) or m.group(2)) if m else frozenset()
+
+
+def _counting_figure(text: str, vals: frozenset, counted: frozenset, lexicon: Lexicon) -> str | None:
+    """Of the figures a sentence gives, the first followed within a few words by what the
+    question counts ("28 states" for "how many states ...", not "4" of "4 million workers"), or
+    None when none counts it ("19 points of attack" for "how many drones")."""
     found = []
     for _lo, _hi, written in vals:
         for at in re.finditer(rf"(?<!\w){re.escape(written)}(?!\w)", text):
             after = " ".join(text[at.end():].split()[:_COUNTED_WORDS])
-            found.append((not (lexicon.terms(after) & wanted), at.start(), written))
-    return min(found)[2] if found else min(vals, key=lambda v: v[2])[2]
+            if lexicon.terms(after) & counted:
+                found.append((at.start(), written))
+    return min(found)[1] if found else None
 
 
 def _ranges_meet(a: frozenset, b: frozenset) -> bool:
