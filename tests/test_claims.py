@@ -604,3 +604,20 @@ def test_opposing_a_thing_is_no_denial(english):
     opposed = sorted((c.speaker, c.stance, c.quote[:12]) for c in opposing)
     assert opposed == [("Iran", "denies", "Iran rejecte"), ("the Pentagon", "disputes", "The Pentagon"),
                        ("the court", "denies", "The court re")], opposed
+
+
+COLON = """The National Weather Service in Birmingham, Alabama, tweeted in response: “Alabama will NOT see any impacts from #Dorian.”
+
+Bolton also tweeted to a Washington Post reporter: “Let’s be clear, I resigned.”"""
+
+
+def test_a_quotation_after_a_colon_is_its_speakers(english):
+    """'X tweeted in response: "..."' is X's claim (a denial, here) even when the parser takes
+    the quotation for the main clause, and not the outlet's own statement nor the reporter's
+    it was tweeted to."""
+    art = Article(id="w13", text=COLON, title="Colon", date="2019-09-04", source="Daily Test")
+    claims = claims_of(ArticleRecord(art, art.content_hash, 0, annotate(art, english)))
+    by = {c.content[:20]: (c.speaker, c.side, c.stance) for c in claims}
+    assert by["Alabama will NOT see"] == ("the National Weather Service", "National Weather Service",
+                                          "denies"), by
+    assert by["Let’s be clear"][:2] == ("Bolton", "Bolton"), by

@@ -128,8 +128,11 @@ def _content(verb) -> tuple[object, list] | None:
                  for g in p.children if g.dep_ in ("pobj", "pcomp")]
         if deeds:
             return deeds[-1], list(deeds[-1].subtree)
-    if not comps and verb.dep_ == "parataxis" and verb.head.pos_ in ("VERB", "AUX"):
-        # '"So yeah," Graham said, "this is ..."': the tag hangs from what was said
+    if not comps and verb.head.pos_ in ("VERB", "AUX") and (verb.dep_ == "parataxis" or (
+            verb.dep_ == "ccomp" and verb.i < verb.head.i and _colon_between(verb, verb.head))):
+        # '"So yeah," Graham said, "this is ..."': the tag hangs from what was said; so does
+        # 'X tweeted in response: "Alabama will NOT see any impacts"' when the parser takes
+        # the quotation for the main clause
         inner = {t.i for t in verb.subtree}
         return verb.head, [t for t in verb.head.subtree if t.i not in inner and not t.is_punct]
     if not comps:
@@ -143,6 +146,11 @@ def _content(verb) -> tuple[object, list] | None:
                m.dep_ == "mark" and m.lower_ in ("though", "although", "whereas") for m in t.children))}
     cut = {x.i for t in toks if t.i in cut for x in t.subtree}
     return root, [t for t in toks if t.i not in cut]
+
+
+def _colon_between(a, b) -> bool:
+    """Whether a colon stands between tokens ``a`` and ``b`` (``a`` first)."""
+    return any(t.text == ":" for t in a.doc[a.i + 1:b.i])
 
 
 #: Verbs whose object is what they make known: "The Times first reported the existence of the
