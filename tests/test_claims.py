@@ -621,3 +621,21 @@ def test_a_quotation_after_a_colon_is_its_speakers(english):
     assert by["Alabama will NOT see"] == ("the National Weather Service", "National Weather Service",
                                           "denies"), by
     assert by["Let’s be clear"][:2] == ("Bolton", "Bolton"), by
+
+
+RELATIVE = """The agency chastised a weather office that contradicted Trump's claim that Dorian threatened Alabama.
+
+The justices heard an appeal filed by Gerald Lynn Bostock, who claims he lost his job because he is gay."""
+
+
+def test_a_report_in_a_relative_clause_speaks_for_the_noun_it_describes(english):
+    """'a weather office that contradicted Trump's claim that P' is the office's denial of P
+    (beside Trump's claim); 'Bostock, who claims he lost his job' is Bostock's claim, not the
+    outlet's."""
+    art = Article(id="w14", text=RELATIVE, title="Relative", date="2019-09-10", source="Daily Test")
+    claims = claims_of(ArticleRecord(art, art.content_hash, 0, annotate(art, english)))
+    by = {(c.speaker, c.stance): c.content for c in claims}
+    assert by.get(("a weather office", "denies"), "").startswith("Trump's claim that Dorian"), by
+    assert by.get(("Trump", "asserts")) == "Dorian threatened Alabama", by
+    assert by.get(("Gerald Lynn Bostock", "asserts"), "").startswith("he lost his job"), by
+    assert not any(s == "Daily Test" for s, _ in by), by

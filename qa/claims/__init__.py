@@ -69,10 +69,12 @@ __all__ = ["annotate", "Annotator", "ContestFinder", "EnglishModel", "Found", "L
 #: verb, however parsed ("the court dismissed charges against three of the 11 people tried"
 #: rules on a prosecution, it denies nothing); 22 a report introduced by a colon that the
 #: parser took for the main clause ('the weather service tweeted in response: "Alabama will
-#: NOT see any impacts"') is the speaker's, not the outlet's. A store
+#: NOT see any impacts"') is the speaker's, not the outlet's; 23 a relative clause's
+#: reporting verb speaks for the noun it describes ("a weather office that contradicted
+#: Trump's claim", "the senator, who said ..."). A store
 #: whose articles were annotated by an older version annotates them again (without
 #: re-embedding).
-ANNOTATION_VERSION = 22
+ANNOTATION_VERSION = 23
 
 
 def annotate(article: Article, model: EnglishModel, embedder: Embedder | None = None) -> str:

@@ -185,10 +185,13 @@ def _quote_speaker(sent, sents, found, quotes) -> Speaker | None:
         if not (qs <= sent.start_char + 1 and sent.end_char - 1 <= qe + 1):
             continue
         for i, other in enumerate(sents):
-            if other.start == sent.start or not found[i]:
+            # (Not a report in a relative clause: "Biden said about Warren, who suggested ...:
+            # 'It's not about her'" is Biden's.)
+            own = [f for f in found[i] if not f.embedded]
+            if other.start == sent.start or not own:
                 continue
             if other.start_char <= qe <= other.end_char or other.start_char <= qs <= other.end_char:
-                return found[i][0].sp
+                return own[0].sp
     return None
 
 

@@ -81,8 +81,15 @@ def content_text(tokens) -> str:
 _SUBORDINATORS = frozenset("after before when as since while if because until once though although".split())
 
 
+#: Relative pronouns that stand for the noun their clause describes.
+_RELATIVE = frozenset("who that which".split())
+
+
 def _subjects(verb):
     subs = [c for c in verb.children if c.dep_ == "nsubj"]
+    if subs and verb.dep_ == "relcl" and all(c.lower_ in _RELATIVE for c in subs):
+        # "forecasters who contradicted Trump's claim": who speaks is what "who" stands for
+        return [verb.head]
     if subs:
         return subs
     if any(c.dep_ in ("auxpass", "nsubjpass") for c in verb.children):
@@ -287,7 +294,11 @@ def reported(sent, ctx: ArticleContext) -> list[Found]:
         if target is None and stance != "asserts" and root.lemma_.lower() in CLAIM_NOUNS:
             target = ANY_REPORT  # "refuted the reports about an agreement"
         verb = "said" if quoted_by is not None else tok.text
-        f = Found(sp, verb, stance, root, toks, target if target != sp.side else None)
+        # A report in a relative clause ("Warren, who suggested ...") is said on the side of
+        # the sentence's own report: it neither takes over the quotations that follow nor is
+        # the antecedent of a later pronoun.
+        f = Found(sp, verb, stance, root, toks, target if target != sp.side else None,
+                  embedded=tok.dep_ == "relcl")
         f.at = tok.idx
         out.append(f)
     for tok in sent:
