@@ -71,10 +71,12 @@ __all__ = ["annotate", "Annotator", "ContestFinder", "EnglishModel", "Found", "L
 #: parser took for the main clause ('the weather service tweeted in response: "Alabama will
 #: NOT see any impacts"') is the speaker's, not the outlet's; 23 a relative clause's
 #: reporting verb speaks for the noun it describes ("a weather office that contradicted
-#: Trump's claim", "the senator, who said ..."). A store
+#: Trump's claim", "the senator, who said ..."); 24 a common body noun alone does not pick the
+#: article's organisation ("a weather office" is not "the Oval Office", "Pelosi's office" is
+#: Pelosi's, not the Office of Management and Budget). A store
 #: whose articles were annotated by an older version annotates them again (without
 #: re-embedding).
-ANNOTATION_VERSION = 23
+ANNOTATION_VERSION = 24
 
 
 def annotate(article: Article, model: EnglishModel, embedder: Embedder | None = None) -> str:

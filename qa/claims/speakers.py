@@ -148,10 +148,14 @@ def side_of(toks, ctx: ArticleContext) -> tuple[str, bool] | None:
     distinct = {t.lemma_.lower() for t in words} - GENERIC_GROUP
     distinct -= {t.lemma_.lower() for t in words if t.ent_type_ in ("GPE", "LOC")}
     if distinct:
+        # A body noun alone does not say which body: "a weather office" is not "the Oval
+        # Office", though "the department" may be the article's Justice Department.
+        common = {t.lemma_.lower() for t in words if t.pos_ == "NOUN" and t.lemma_.lower() in BODY_NOUNS}
+        telling = distinct - common or distinct
         best = []
         for org, n in ctx.orgs.items():
             ow = {w.lower() for w in org.split()}
-            hit = distinct & ow
+            hit = telling & ow
             if hit:
                 best.append((head.lemma_.lower() in ow, len(hit), n, org))
         if best:
