@@ -159,6 +159,14 @@ _REPORTED_BY = re.compile(r"^\W*(?:said|says|told|tweeted|wrote|added|reported|a
                           r"according to\W*$", re.I)
 
 
+#: Typographic marks written two ways: "ABC’s" and "ABC's" are one word.
+_TYPOGRAPHIC = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+
+
+def _plain(token: str) -> str:
+    return token.lower().translate(_TYPOGRAPHIC)
+
+
 def differing_values(a: str, b: str, min_shared: float = 0.6
                      ) -> tuple[tuple[int, int], tuple[int, int]] | None:
     """Where two tellings of one sentence differ in a value: ``((start, end) in a, (start, end)
@@ -173,7 +181,7 @@ def differing_values(a: str, b: str, min_shared: float = 0.6
     tb = [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(b)]
     if not ta or not tb:
         return None
-    sm = difflib.SequenceMatcher(None, [t[0].lower() for t in ta], [t[0].lower() for t in tb],
+    sm = difflib.SequenceMatcher(None, [_plain(t[0]) for t in ta], [_plain(t[0]) for t in tb],
                                  autojunk=False)
     shared = sum(m.size for m in sm.get_matching_blocks())
     if shared / max(len(ta), len(tb)) < min_shared:

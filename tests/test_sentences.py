@@ -168,6 +168,9 @@ def test_differing_values_reads_one_changed_value_only():
     assert diff("The cat sat on the mat", "The dog sat on the mat") is None  # no value
     assert diff("Police said on Monday that 12 died", "Police said on Tuesday that 12 died") is None
     assert diff("President Joe Biden signed the bill", "Biden signed the bill") is None
+    # One word in two typographies ("ABC's" / "ABC’s") is no other value.
+    assert diff("to meet ABC's editorial standards, Robach said.",
+                "to meet ABC’s editorial standards, Robach said.") is None
     assert diff("Trump said it was fine", "Biden said it was fine") is None  # who said it
     assert diff("A short line", "Another sentence about something else entirely here") is None
     # A copy that also fixes a typo further on still gives another value: the value is found.
