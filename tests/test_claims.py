@@ -644,3 +644,18 @@ def test_a_report_in_a_relative_clause_speaks_for_the_noun_it_describes(english)
     assert by.get(("Gerald Lynn Bostock", "asserts"), "").startswith("he lost his job"), by
     outlet = [c.content for c in claims if c.speaker == "Daily Test"]
     assert not [t for t in outlet if t.startswith(("The agency", "The justices"))], outlet
+
+
+NOBODY = """Collins had been considered a possible swing vote on the verdict. But no House Republicans voted to impeach Trump on Dec. 18. and no Senate Republicans have yet said they would vote to convict him.
+
+Senator Lisa Murkowski said she would vote to acquit him."""
+
+
+def test_a_subject_that_names_no_one_makes_no_claim(english):
+    """"No Senate Republicans have said ..." reports that nobody said it: it is the outlet's
+    statement, not a claim of a side "no Senate Republicans" that another can deny."""
+    art = Article(id="w15", text=NOBODY, title="Nobody", date="2020-01-31", source="Daily Test")
+    claims = claims_of(ArticleRecord(art, art.content_hash, 0, annotate(art, english)))
+    speakers = {c.speaker for c in claims}
+    assert not [s for s in speakers if s.lower().startswith("no ")], speakers
+    assert "Senator Lisa Murkowski" in speakers or "Lisa Murkowski" in speakers, speakers

@@ -73,10 +73,11 @@ __all__ = ["annotate", "Annotator", "ContestFinder", "EnglishModel", "Found", "L
 #: reporting verb speaks for the noun it describes ("a weather office that contradicted
 #: Trump's claim", "the senator, who said ..."); 24 a common body noun alone does not pick the
 #: article's organisation ("a weather office" is not "the Oval Office", "Pelosi's office" is
-#: Pelosi's, not the Office of Management and Budget). A store
+#: Pelosi's, not the Office of Management and Budget); 25 a subject that names no one ("no
+#: Senate Republicans have said they would vote to convict") makes no claim. A store
 #: whose articles were annotated by an older version annotates them again (without
 #: re-embedding).
-ANNOTATION_VERSION = 24
+ANNOTATION_VERSION = 25
 
 
 def annotate(article: Article, model: EnglishModel, embedder: Embedder | None = None) -> str:

@@ -81,6 +81,13 @@ def content_text(tokens) -> str:
 _SUBORDINATORS = frozenset("after before when as since while if because until once though although".split())
 
 
+def _nobody(subject) -> bool:
+    """A subject that names no one: "no Senate Republicans", "nobody", "none of them"."""
+    return subject.lower_ in ("nobody", "none") or (subject.lower_ == "one" and any(
+        c.lower_ == "no" for c in subject.children)) or any(
+        c.dep_ == "det" and c.lower_ == "no" for c in subject.children)
+
+
 #: Relative pronouns that stand for the noun their clause describes.
 _RELATIVE = frozenset("who that which".split())
 
@@ -286,6 +293,8 @@ def reported(sent, ctx: ArticleContext) -> list[Found]:
             continue  # "Steyer said he disagreed with the assertion that ...": the dispute is his
         quoted_by = next((c for c in tok.children if c.dep_ == "dobj"), None) if lemma == "quote" else None
         subs = [quoted_by] if quoted_by is not None else _subjects(tok)
+        if any(_nobody(s) for s in subs):
+            continue  # "no Senate Republicans have said they would convict": nobody's claim
         sp = _earlier_in_sentence(subs, out, ctx) or speaker(_authors(subs) or subs, ctx)
         if sp is None:
             continue
