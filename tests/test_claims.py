@@ -659,3 +659,21 @@ def test_a_subject_that_names_no_one_makes_no_claim(english):
     speakers = {c.speaker for c in claims}
     assert not [s for s in speakers if s.lower().startswith("no ")], speakers
     assert "Senator Lisa Murkowski" in speakers or "Lisa Murkowski" in speakers, speakers
+
+
+TOWARD = """Now Reade's former neighbor Lynda LaCasse, a Biden supporter, tells Insider that Reade told her about the alleged assault in the mid-1990s.
+
+Jane Doe, a longtime Trump critic, said the plan would fail.
+
+Trump critics said the plan would fail."""
+
+
+def test_a_critic_or_supporter_speaks_for_themselves(english):
+    """"a Biden supporter" and "a longtime Trump critic" say where someone stands, not whom they
+    speak for: neither is on Biden's or Trump's side."""
+    art = Article(id="w16", text=TOWARD, title="Toward", date="2020-05-01", source="Daily Test")
+    claims = claims_of(ArticleRecord(art, art.content_hash, 0, annotate(art, english)))
+    sides = {c.speaker: c.side for c in claims if c.attributed}
+    assert sides.get("Lynda LaCasse") == "Lynda LaCasse", sides
+    assert sides.get("Jane Doe") == "Jane Doe", sides
+    assert sides.get("Trump critics") == "Trump critics", sides

@@ -74,10 +74,12 @@ __all__ = ["annotate", "Annotator", "ContestFinder", "EnglishModel", "Found", "L
 #: Trump's claim", "the senator, who said ..."); 24 a common body noun alone does not pick the
 #: article's organisation ("a weather office" is not "the Oval Office", "Pelosi's office" is
 #: Pelosi's, not the Office of Management and Budget); 25 a subject that names no one ("no
-#: Senate Republicans have said they would vote to convict") makes no claim. A store
+#: Senate Republicans have said they would vote to convict") makes no claim; 26 a critic, a
+#: supporter, an ally of someone ("Jane Doe, a longtime Trump critic"; "Trump critics") speaks
+#: for themselves, not for whom they stand toward. A store
 #: whose articles were annotated by an older version annotates them again (without
 #: re-embedding).
-ANNOTATION_VERSION = 25
+ANNOTATION_VERSION = 26
 
 
 def annotate(article: Article, model: EnglishModel, embedder: Embedder | None = None) -> str:

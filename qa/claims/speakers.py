@@ -30,6 +30,10 @@ _SPOKESPEOPLE = frozenset("spokesman spokeswoman spokesperson lawyer attorney ai
 _COMPANY = frozenset("company firm corporation business group".split())
 _COMPANY_SUFFIXES = frozenset("corp corporation inc co company ltd llc plc group holdings".split())
 _LEAD_VERBS = frozenset("lead head help represent run command chair found".split())
+#: Nouns for where someone stands toward a person or body, not whom they speak for: "a
+#: longtime Trump critic", "a Biden supporter", "Trump allies" speak for themselves.
+_TOWARD = frozenset("critic supporter opponent detractor rival fan admirer ally foe skeptic "
+                    "sceptic backer donor voter defender".split())
 
 
 @dataclass
@@ -298,7 +302,8 @@ def speaker(subjects: list, ctx: ArticleContext) -> Speaker | None:
     if name_tok is not None and (name_tok.ent_type_ == "PERSON" or role_tok is not None
                                  or _personish(name_tok)):
         name = name_of(name_tok)
-        aff = (_affiliation(role_tok) if role_tok is not None else []) or _affiliation(name_tok)
+        toward = role_tok is not None and role_tok.lemma_.lower() in _TOWARD
+        aff = (_affiliation(role_tok) if role_tok is not None and not toward else []) or _affiliation(name_tok)
         known = ctx.persons.get(name.split()[-1].lower())
         if aff and (_past(role_tok) or _past(name_tok)):
             side = None  # "former Trump adviser Roger Stone": his own side
@@ -338,7 +343,10 @@ def speaker(subjects: list, ctx: ArticleContext) -> Speaker | None:
     if not (tok.pos_ == "PROPN" or tok.lemma_.lower() in GENERIC_GROUP | _PEOPLE | WRITINGS
             or any(t.ent_type_ in ("ORG", "GPE", "NORP", "PERSON") for t in toks)):
         return None  # "such a war would contradict ...": not someone who speaks
-    if _past(tok):  # "New York City's former chief medical examiner": not New York City
+    if _past(tok) or (tok.lemma_.lower() in _TOWARD and any(
+            t.pos_ == "PROPN" or t.ent_type_ in _SIDE_ENTS for t in toks if t is not tok)):
+        # "New York City's former chief medical examiner": not New York City; "Trump critics":
+        # not Trump
         return _own_side(phrase_text(toks), None)
     side = side_of(toks, ctx)
     if side is None:
