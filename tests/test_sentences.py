@@ -4,6 +4,8 @@ sentence that give different values."""
 
 from __future__ import annotations
 
+import pytest
+
 import numpy as np
 
 from qa.domain import Article
@@ -199,20 +201,33 @@ def test_two_years_in_sentences_about_different_things_are_no_contest(make_servi
     assert not ans.contested, [k.topic for k in ans.contested]
 
 
-def test_figures_that_count_other_things_are_no_contest(make_service):
-    """For "how many drones", "19 points of attack" is no count of drones: no contest with
-    "ten drones"; only figures followed by what the question counts are set against each other."""
+OTHER_FIGURES = [
+    # "19 points of impact" is no count of drones
+    ([("raid-a", "Drone attack on refinery", "Gulf Daily", "2019-09-15",
+       "Ten armed drones struck the Harlow refinery before dawn on Saturday, the company said."),
+      ("raid-b", "Officials map the refinery attack", "Capital Post", "2019-09-16",
+       "Officials said there were 19 points of impact at the Harlow refinery after the drones "
+       "struck on Saturday.")],
+     "How many drones struck the Harlow refinery?"),
+    # both count people, but only one says what the question asks of them (attended)
+    ([("rally-a", "Rally crowd smaller than expected", "Plains Post", "2020-06-21",
+       "Fewer than 6,200 people attended the rally at the Harlow arena on Saturday, the fire "
+       "department said."),
+      ("rally-b", "Campaign touts online audience", "Capital Wire", "2020-06-22",
+       "About 10.1 million people watched the Harlow arena rally online, the campaign said on "
+       "Monday.")],
+     "How many people attended the rally at the Harlow arena?"),
+]
+
+
+@pytest.mark.parametrize("articles,question", OTHER_FIGURES)
+def test_figures_of_something_else_are_no_contest(make_service, articles, question):
+    """For "how many X ...", figures are set against each other only when each counts X and
+    says of it what the question does."""
     svc = make_service()
-    svc.ingest_items([
-        Article(id="raid-a", title="Drone attack on refinery", source="Gulf Daily", date="2019-09-15",
-                text="Ten armed drones struck the Harlow refinery before dawn on Saturday, the "
-                     "company said."),
-        Article(id="raid-b", title="Officials map the refinery attack", source="Capital Post",
-                date="2019-09-16",
-                text="Officials said there were 19 points of impact at the Harlow refinery after "
-                     "the drones struck on Saturday."),
-    ])
-    ans = svc.ask("How many drones struck the Harlow refinery?")
+    svc.ingest_items([Article(id=i, title=t, source=src, date=d, text=text)
+                      for i, t, src, d, text in articles])
+    ans = svc.ask(question)
     assert not ans.abstained, ans.text
     assert not [k for k in ans.contested if k.kind == "values"], [k.topic for k in ans.contested]
 

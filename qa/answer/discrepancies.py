@@ -70,9 +70,14 @@ def differing_answers(q: Question, selection: Selection, records: dict[str, Arti
     counted = _counted(q, lexicon)
     if NUMBER not in q.wants or not counted:
         return []
+    # ... and says of it what the question does: "10.1 million people watched the rally online"
+    # counts no attendance.
+    said = _predicate(q, lexicon)
     by_article: dict[str, tuple[Candidate, frozenset, str]] = {}
     for c in selection.chosen:
         for k in [c, *c.also]:
+            if said and not said <= lexicon.terms(k.text):
+                continue
             vals = _figures(k.text, q.text)
             value = _counting_figure(k.text, vals, counted, lexicon) if vals else None
             if value is not None and k.article_id not in by_article:
@@ -141,6 +146,24 @@ def _counted(q: Question, lexicon: Lexicon) -> frozenset:
     """The terms of what a question counts (the noun after "how many" / "the number of")."""
     m = _COUNTED.search(q.text)
     return lexicon.terms(m.group(1) or m.group(2)) if m else frozenset()
+
+
+#: Words between a counted noun and its verb that are no predicate ("how many drones were used").
+_AUXILIARY = frozenset("were was is are be been being did do does have has had could would will "
+                       "can may might should must shall".split())
+
+
+def _predicate(q: Question, lexicon: Lexicon) -> frozenset:
+    """The terms of what the question says of what it counts: the first word after the counted
+    noun that is no auxiliary ("attended" in "how many people attended the rally", "used" in
+    "how many drones were used"); empty when there is none."""
+    m = _COUNTED.search(q.text)
+    if not m:
+        return frozenset()
+    for word in re.findall(r"[A-Za-z’'-]+", q.text[m.end():]):
+        if word.lower() not in _AUXILIARY and (terms := lexicon.terms(word)):
+            return terms
+    return frozenset()
 
 
 def _counting_figure(text: str, vals: frozenset, counted: frozenset, lexicon: Lexicon) -> str | None:
