@@ -717,3 +717,27 @@ def test_a_quoted_claim_brings_its_counter_claim_from_an_article_not_retrieved(m
     alone = make_service(make_settings(data_dir=svc.settings.store.data_dir, retrieval=narrow,
                                        answer=AnswerSettings(listed_partners=0)))
     assert not alone.ask(question).contested
+
+
+def test_a_negation_does_not_answer_a_claim_of_avoiding_the_same(embedder, english, make_service):
+    """"We do not seek escalation" (Zarif) agrees with "Iran had deliberately sought to avoid U.S.
+    military casualties ... to prevent an escalation" (Reuters' sources): a verb that negates
+    what it governs ("avoid") makes the claim a negative one, which a denial by negation does
+    not answer; a claim whose own verb is the negating one ("refused") still is answered ("did
+    not refuse")."""
+    svc = make_service()
+    ids = ["abp-ONs61Y8znqRh8cQs", "abp-53Fq9slvyVXxLUoC"]
+    assert svc.ingest_items(_allsides(ids)).added == 2
+    found = svc.pipeline().finder.among(svc.index.articles(ids))
+    for f in found:
+        quotes = [c.quote for s in f.contest.sides for c in s.claims]
+        assert not (any("sought to avoid" in q for q in quotes)
+                    and any("We do not seek escalation" in q for q in quotes)), quotes
+    k = one(_contests(
+        embedder, english,
+        ("Post", "2019-11-12", "Representative Adam Schiff said the ambassador refused to testify "
+                               "before the panel last week."),
+        ("Wire", "2019-11-12", "\u201cThe ambassador did not refuse to testify before the panel,\u201d "
+                               "his lawyer Robert Luskin said."),
+    ), "denial")
+    assert {s.position.split()[0] for s in k.sides} == {"claimed", "denied"}

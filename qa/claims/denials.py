@@ -119,7 +119,7 @@ def _links(d: Record, a: Record, sim: float, soft: bool, bare: bool) -> str | No
     path = _path(d, a, sim, soft, bare)
     if path is None or _own(d, a):
         return None
-    if _NEGATED.search(a.claim.content) and (soft or _NEGATED.search(d.claim.content)):
+    if _negated(a) and (soft or _NEGATED.search(d.claim.content)):
         # A negated assertion is no opposite of a negated denial: "you don't want to do
         # something precipitously" and "you want to make sure you don't do something
         # precipitously" agree, and so do "investigators found 'no persuasive evidence'" told
@@ -164,6 +164,19 @@ def _path(d: Record, a: Record, sim: float, soft: bool, bare: bool) -> str | Non
 
 #: A negation among a claim's words.
 _NEGATED = re.compile(r"\b(?:not|no|never|nothing|none|nobody|neither|nor)\b|n[’']t\b", re.I)
+#: Verbs that negate what they govern: "sought to avoid escalation" says no escalation was sought.
+_NEGATING = re.compile(r"\b(?:avoid|prevent|refrain|refus|fail|stop|halt|block|deter|averted?)\w*", re.I)
+
+
+def _negated(a: Record) -> bool:
+    """Whether assertion ``a`` is negative: a negation word, or a verb that negates what it
+    governs other than its own predicate ("sought to avoid U.S. casualties", which "we do not
+    seek escalation" agrees with; not "he refused to testify", which "he did not refuse"
+    answers)."""
+    if _NEGATED.search(a.claim.content):
+        return True
+    return any(not (a.pred and m.group(0).lower().startswith(a.pred[:4].lower()))
+               for m in _NEGATING.finditer(a.claim.content))
 
 
 def _own(d: Record, a: Record) -> bool:

@@ -116,8 +116,9 @@ class ContestLedger:
     #: speaker answer their own claim (``denials._NEGATED``, ``denials._own``); 10: nor does
     #: any negated denial, nor a denial by negation of a verb of thinking or wanting
     #: (``nlp.FRAME_VERBS``); 11: a denial of "her allegation" answers what she alleged against
-    #: someone the denial names, not what she said last (``denials._told_as``).
-    version = 11
+    #: someone the denial names, not what she said last (``denials._told_as``); 12: a claim of
+    #: avoiding or preventing something is a negative one (``denials._negated``).
+    version = 12
 
     def __init__(self, table: ContestTable, read: ReadArticles, finder: ContestFinder,
                  settings: DisagreementSettings):
