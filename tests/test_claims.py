@@ -677,3 +677,22 @@ def test_a_critic_or_supporter_speaks_for_themselves(english):
     assert sides.get("Lynda LaCasse") == "Lynda LaCasse", sides
     assert sides.get("Jane Doe") == "Jane Doe", sides
     assert sides.get("Trump critics") == "Trump critics", sides
+
+
+OUTER = """Graham praised the talks. Treasury Secretary Steven Mnuchin said the deal was close.
+
+Senator Lindsey Graham said he believes there should be an investigation into Biden.
+
+U.S. and European government sources said they believed Iran had deliberately sought to avoid U.S. military casualties."""
+
+
+def test_a_pronoun_reporting_inside_a_report_is_that_reports_subject(english):
+    """"Graham said he believes ..." is Graham's, not that of whoever the article quoted last
+    (Mnuchin); "government sources said they believed ..." is nobody else's either."""
+    art = Article(id="w17", text=OUTER, title="Outer", date="2019-10-01", source="Daily Test")
+    claims = claims_of(ArticleRecord(art, art.content_hash, 0, annotate(art, english)))
+    speakers = {c.speaker for c in claims if "investigation into Biden" in c.content}
+    assert speakers and all(s.endswith("Graham") for s in speakers), speakers
+    iran = [c for c in claims if "deliberately sought to avoid" in c.quote]
+    assert iran and not [c for c in iran if "Mnuchin" in c.speaker or c.side == "Treasury"], \
+        [(c.speaker, c.side) for c in iran]

@@ -76,10 +76,12 @@ __all__ = ["annotate", "Annotator", "ContestFinder", "EnglishModel", "Found", "L
 #: Pelosi's, not the Office of Management and Budget); 25 a subject that names no one ("no
 #: Senate Republicans have said they would vote to convict") makes no claim; 26 a critic, a
 #: supporter, an ally of someone ("Jane Doe, a longtime Trump critic"; "Trump critics") speaks
-#: for themselves, not for whom they stand toward. A store
+#: for themselves, not for whom they stand toward; 27 a pronoun that reports inside another
+#: report is that report's subject ("government sources said they believed ...": the sources,
+#: not whoever the article quoted last; "Trump said he believed ...": Trump). A store
 #: whose articles were annotated by an older version annotates them again (without
 #: re-embedding).
-ANNOTATION_VERSION = 26
+ANNOTATION_VERSION = 27
 
 
 def annotate(article: Article, model: EnglishModel, embedder: Embedder | None = None) -> str:

@@ -81,6 +81,20 @@ def content_text(tokens) -> str:
 _SUBORDINATORS = frozenset("after before when as since while if because until once though although".split())
 
 
+def _outer_subject(verb, subjects: list):
+    if len(subjects) != 1 or subjects[0].lower_ not in ("they", "it", "he", "she"):
+        return None
+    up = verb
+    while up.dep_ in ("ccomp", "xcomp", "conj") and up.head.i != up.i:
+        up = up.head
+        if up.lemma_.lower() in REPORTING:
+            named = [c for c in up.children if c.dep_ == "nsubj" and c.lower_ not in PRONOUNS
+                     and c.pos_ != "PRON" and not (c.text.isupper() and c.i == c.sent.start)]
+            if named:
+                return named[0]
+    return None
+
+
 def _nobody(subject) -> bool:
     """A subject that names no one: "no Senate Republicans", "nobody", "none of them"."""
     return subject.lower_ in ("nobody", "none") or (subject.lower_ == "one" and any(
@@ -295,7 +309,11 @@ def reported(sent, ctx: ArticleContext) -> list[Found]:
         subs = [quoted_by] if quoted_by is not None else _subjects(tok)
         if any(_nobody(s) for s in subs):
             continue  # "no Senate Republicans have said they would convict": nobody's claim
-        sp = _earlier_in_sentence(subs, out, ctx) or speaker(_authors(subs) or subs, ctx)
+        sp = _earlier_in_sentence(subs, out, ctx)
+        outer = _outer_subject(tok, subs) if sp is None else None
+        if outer is not None:
+            sp = speaker(_authors([outer]) or [outer], ctx)
+        sp = sp or (speaker(_authors(subs) or subs, ctx) if outer is None else None)
         if sp is None:
             continue
         stance = "denies" if lemma in DENY else "disputes" if lemma in DISPUTE else stance_of(root)
