@@ -94,10 +94,7 @@ def candidates(q: Question, found: list[Found], selection: Selection, evidence: 
     spans: dict[str, list[tuple[int, int]]] = {}
     for e in evidence:
         spans.setdefault(e.chunk.article_id, []).append((e.chunk.start, e.chunk.end))
-    quoted: dict[str, list[tuple[int, int]]] = {}
-    for c in selection.chosen:
-        for k in [c, *c.also]:
-            quoted.setdefault(k.article_id, []).append((k.start, k.end))
+    quoted = _quoted_spans(selection)
     chosen = np.stack([c.vector for c in selection.chosen]) if selection.chosen else None
     quoting = [(c.vector, claim) for c in selection.chosen
                if (claim := claim_at(c.article_id, c.start, c.end)) is not None]
@@ -143,10 +140,7 @@ def counter_claims(listed: list[ContestCandidate], found: list[Found], selection
     holds that sentence's claim: the retrieved articles decide first (the same disagreement
     found again over other articles would be shown twice)."""
     held = {(c.article_id, c.start) for f in found for side in f.contest.sides for c in side.claims}
-    quoted: dict[str, list[tuple[int, int]]] = {}
-    for c in selection.chosen:
-        for k in [c, *c.also]:
-            quoted.setdefault(k.article_id, []).append((k.start, k.end))
+    quoted = _quoted_spans(selection)
     out = []
     for cand in listed:
         mine = [c for side in cand.contest.sides for c in side.claims
@@ -179,6 +173,16 @@ def distinct(contests: list[Contest]) -> list[Contest]:
         out.append(k)
         shown.append(mine)
     return out
+
+
+def _quoted_spans(selection: Selection) -> dict[str, list[tuple[int, int]]]:
+    """Article ID -> spans of the sentences the answer quotes (with their twins in other
+    articles)."""
+    quoted: dict[str, list[tuple[int, int]]] = {}
+    for c in selection.chosen:
+        for k in [c, *c.also]:
+            quoted.setdefault(k.article_id, []).append((k.start, k.end))
+    return quoted
 
 
 def _overlaps(spans, start: int, end: int) -> bool:

@@ -41,15 +41,20 @@ def stance_of(root) -> str:
         return "denies"
     for c in root.children:
         # "no casualties", "nobody briefed me", "neither the president nor ... was briefed"
-        if c.dep_ in ("nsubj", "nsubjpass", "attr", "dobj") and (
-                c.lower_ in _NOBODY or any((d.dep_ == "det" and d.lower_ in ("no", "neither"))
-                                           or d.dep_ == "preconj" and d.lower_ == "neither"
-                                           for d in c.children)):
+        if c.dep_ in ("nsubj", "nsubjpass", "attr", "dobj") and _nobody(c):
             return "denies"
     return "asserts"
 
 
 _NOBODY = frozenset("nobody nothing none no-one noone neither".split())
+
+
+def _nobody(tok) -> bool:
+    """A phrase that names no one and nothing: "nobody", "no casualties", "no Senate
+    Republicans", "neither the president nor ...", "no one"."""
+    return tok.lower_ in _NOBODY or any(
+        (d.dep_ == "det" and d.lower_ in ("no", "neither")) or (d.dep_ == "preconj" and d.lower_ == "neither")
+        or (tok.lower_ == "one" and d.lower_ == "no") for d in tok.children)
 #: "had not provided evidence to back up ...", "there is no proof that ...": the speaker does
 #: not merely negate a point but says the claim behind it is unsupported.
 _EVIDENCE = frozenset("evidence proof basis".split())
@@ -93,13 +98,6 @@ def _outer_subject(verb, subjects: list):
             if named:
                 return named[0]
     return None
-
-
-def _nobody(subject) -> bool:
-    """A subject that names no one: "no Senate Republicans", "nobody", "none of them"."""
-    return subject.lower_ in ("nobody", "none") or (subject.lower_ == "one" and any(
-        c.lower_ == "no" for c in subject.children)) or any(
-        c.dep_ == "det" and c.lower_ == "no" for c in subject.children)
 
 
 #: Relative pronouns that stand for the noun their clause describes.
