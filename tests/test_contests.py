@@ -741,3 +741,69 @@ def test_a_negation_does_not_answer_a_claim_of_avoiding_the_same(embedder, engli
                                "his lawyer Robert Luskin said."),
     ), "denial")
     assert {s.position.split()[0] for s in k.sides} == {"claimed", "denied"}
+
+
+READE = ["abp-L5xpaUExugm7J87g", "abp-1onOq6jKz1LGEY2H", "abp-tfwxl4xgVbic17wY",
+         "abp-DBvekOgWpFItsorv", "abp-ncBE2TS5a1pqGPYf", "abp-wzYhj24VaSbhhr8T"]
+
+
+def test_an_accusation_the_answer_quotes_brings_the_denial_of_her_allegations(make_service):
+    """"Did Joe Biden sexually assault Tara Reade?": the answer quotes Reade's accusation as the
+    outlets tell it ("has accused the Democratic presidential nominee of sexually assaulting
+    her"), in other words than the contest's claims of hers; Biden's camp "denied Reade's
+    allegations", and an allegation of hers against him is what that denial answers, so the
+    contest counts as quoted and the answer shows the denial beside it."""
+    from qa.domain import Filters
+
+    svc = make_service()
+    assert svc.ingest_items(_allsides(READE)).added == 6
+    question = "Did Joe Biden sexually assault Tara Reade?"
+    prep = svc.pipeline().prepare(question, [], Filters())
+    chosen = [k for c in prep.selection.chosen for k in [c, *c.also]]
+    assert any("has accused the Democratic presidential nominee" in k.text for k in chosen)
+
+    def quotes_a_member(cand) -> bool:
+        return any(k.article_id == m.article_id and k.start < m.end and m.start < k.end
+                   for k in chosen for s in cand.contest.sides for m in s.claims)
+
+    restated = [c for c in prep.contest_candidates if c.contest.kind == "denial"
+                and "denied by Joe Biden" in {s.position for s in c.contest.sides}
+                and any(s.position.startswith("claimed by Tara Reade") for s in c.contest.sides)
+                and not quotes_a_member(c)]
+    assert restated and all(c.cited for c in restated)
+    answer = svc.ask(question)
+    k = one(list(answer.contested), "denial")
+    assert k.reason == "quoted"
+    sides = {s.position for s in k.sides}
+    assert "denied by Joe Biden" in sides and any(p.startswith("claimed by Tara Reade") for p in sides)
+    assert_exact_and_ordered(svc, k)
+
+
+def test_a_denial_names_an_accusation_by_its_noun_only_against_the_denier():
+    """``_denied_as_told``: "denied Reade's allegations" answers a quoted "Reade accused Biden
+    of ..." (her side, a verb of alleging, the denier named), not her claim made by another verb,
+    nor an accusation against someone else, nor one when the contest holds no claim of hers."""
+    from qa.answer.contests import _denied_as_told
+    from qa.domain import Claim, ContestSide
+
+    def claim(side, stance, quote, verb="said", content=""):
+        return Claim(speaker=side, side=side, stance=stance, quote=quote, article_id="a",
+                     start=0, end=len(quote), verb=verb, content=content)
+
+    hers = claim("Tara Reade", "asserts", "Reade said she filed a complaint.")
+    denial = claim("Joe Biden", "denies", "The Biden camp has denied Reade's allegations.",
+                   verb="denied", content="Reade's allegations")
+    contest = Contest(topic="t", sides=(ContestSide("claimed by Tara Reade", (hers,)),
+                                        ContestSide("denied by Joe Biden", (denial,))), kind="denial")
+    accused = claim("Tara Reade", "asserts", "Tara Reade has accused Joe Biden of assaulting her.",
+                    verb="accused")
+    assert _denied_as_told(contest, accused) is True
+    assert _denied_as_told(contest, claim("Tara Reade", "asserts", "Reade told Biden she left.",
+                                          verb="told")) is False
+    assert _denied_as_told(contest, claim("Tara Reade", "asserts",
+                                          "Reade accused the media of ignoring her.",
+                                          verb="accused")) is False
+    assert _denied_as_told(contest, claim("Lynda LaCasse", "asserts",
+                                          "LaCasse accused Biden of lying.", verb="accused")) is False
+    alone = Contest(topic="t", sides=(ContestSide("denied by Joe Biden", (denial,)),), kind="denial")
+    assert _denied_as_told(alone, accused) is False

@@ -21,12 +21,13 @@ from who asserts and who denies, and from differing figures and dates). Two ways
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from ..claims import Found
-from ..claims.denials import SIM_SUPPORT
+from ..claims.denials import SIM_SUPPORT, told_as
 from ..claims.sides import same_side
 from ..config import ContestModelSettings
 from ..domain import Claim, Contest, Evidence
@@ -82,7 +83,33 @@ def _restated(f: Found, quoting: list[tuple[np.ndarray, Claim]]) -> bool:
             if (member.stance == "asserts") == asserts and same_side(claim.side, member.side) \
                     and float(vec @ member_vec) >= SIM_RESTATED:
                 return True
+        if asserts and _denied_as_told(f.contest, claim):
+            return True
     return False
+
+
+def _denied_as_told(contest: Contest, claim: Claim) -> bool:
+    """Whether a denial of the contest names ``claim`` by the noun of what it does: "the Biden
+    camp has denied Reade's allegations" against a quoted "Reade has accused Biden of ...", when
+    the contest holds a claim of Reade's side and the accusation names the denier. Every
+    allegation of hers against him is what such a denial answers, however far apart in words."""
+    verb = claim.verb.lower()
+    if not verb or not any(same_side(claim.side, c.side) and c.stance == "asserts"
+                           for side in contest.sides for c in side.claims):
+        return False
+    for side in contest.sides:
+        for d in side.claims:
+            if d.stance == "asserts" or same_side(d.side, claim.side):
+                continue
+            told = told_as(d.content or d.quote)
+            if told and verb.startswith(told) and _names(d.side) & _names(claim.quote):
+                return True
+    return False
+
+
+def _names(text: str) -> set[str]:
+    """The capitalised words of ``text`` (a side's name, or the sentence that should name it)."""
+    return {w.lower() for w in re.findall(r"\b[A-Z][\w’'-]{2,}", text)} - {"the"}
 
 
 def candidates(q: Question, found: list[Found], selection: Selection, evidence: list[Evidence],

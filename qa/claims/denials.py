@@ -206,7 +206,7 @@ _TOLD_AS = {"allegation": ("alleg", "accus"), "accusation": ("accus", "alleg"), 
 _TOLD_NOUN = re.compile(r"\b(" + "|".join(_TOLD_AS) + r")s?\b", re.I)
 
 
-def _told_as(content: str) -> tuple[str, ...]:
+def told_as(content: str) -> tuple[str, ...]:
     """The verb stems of the claim a bare denial names ("denied Reade's allegation": alleged,
     accused), or () when it names none of ``_TOLD_AS``."""
     m = _TOLD_NOUN.search(content)
@@ -239,7 +239,7 @@ def _anaphoric_links(recs: list[Record], deny: list[int], asserts: list[int], si
             continue
         # "Denied Reade's allegation": the claim she made by alleging against the denier, not
         # whatever she said last ("I miss her voice").
-        told = _told_as(dc.content)
+        told = told_as(dc.content)
         if told and (as_told := [a for a in same if recs[a].claim.verb.lower().startswith(told)
                                  and _names_of(dc) & _names_of(recs[a].claim)]):
             out.append((d, max(as_told, key=lambda a: recs[a].claim.start)))

@@ -116,7 +116,7 @@ class ContestLedger:
     #: speaker answer their own claim (``denials._NEGATED``, ``denials._own``); 10: nor does
     #: any negated denial, nor a denial by negation of a verb of thinking or wanting
     #: (``nlp.FRAME_VERBS``); 11: a denial of "her allegation" answers what she alleged against
-    #: someone the denial names, not what she said last (``denials._told_as``); 12: a claim of
+    #: someone the denial names, not what she said last (``denials.told_as``); 12: a claim of
     #: avoiding or preventing something is a negative one (``denials._negated``).
     version = 12
 
