@@ -157,6 +157,7 @@ _RELATIVE_DAY = frozenset("monday tuesday wednesday thursday friday saturday sun
                           "today tonight tomorrow".split())
 _REPORTED_BY = re.compile(r"^\W*(?:said|says|told|tweeted|wrote|added|reported|announced)\b|"
                           r"according to\W*$", re.I)
+_REPORTING = re.compile(r"\b(?:said|says|told|tweeted|wrote|added|reported|announced|according)\b", re.I)
 
 
 #: Typographic marks written two ways: "ABC’s" and "ABC's" are one word.
@@ -199,13 +200,13 @@ def differing_values(a: str, b: str, min_shared: float = 0.6
         else:
             groups.append([k1, k2, l1, l2])
     for i1, i2, j1, j2 in groups:
-        found = _value_change(a, ta, tb, i1, i2, j1, j2)
+        found = _value_change(a, b, ta, tb, i1, i2, j1, j2)
         if found is not None:
             return found
     return None
 
 
-def _value_change(a: str, ta: list, tb: list, i1: int, i2: int, j1: int, j2: int
+def _value_change(a: str, b: str, ta: list, tb: list, i1: int, i2: int, j1: int, j2: int
                   ) -> tuple[tuple[int, int], tuple[int, int]] | None:
     """The spans of one difference between two tellings when it changes a value."""
     if i1 == i2 or j1 == j2:
@@ -218,6 +219,8 @@ def _value_change(a: str, ta: list, tb: list, i1: int, i2: int, j1: int, j2: int
         return None  # one name written two ways
     if (la | lb) <= _RELATIVE_DAY | {"on", "last", "this", "next"}:
         return None
-    if _REPORTED_BY.search(a[ta[i2 - 1][2]:ta[i2 - 1][2] + 12]) or _REPORTED_BY.search(a[:ta[i1][1]][-14:]):
-        return None  # who said it differs, not what
+    if any(_REPORTED_BY.search(x[t[i2 - 1][2]:t[i2 - 1][2] + 12]) or _REPORTED_BY.search(x[:t[i1][1]][-14:])
+           or _REPORTING.search(x[t[i1][1]:t[i2 - 1][2]])
+           for x, t, i1, i2 in ((a, ta, i1, i2), (b, tb, j1, j2))):
+        return None  # who said it differs, not what ("A gunman" / "Police said one man")
     return (ta[i1][1], ta[i2 - 1][2]), (tb[j1][1], tb[j2 - 1][2])

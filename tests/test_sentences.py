@@ -217,6 +217,20 @@ OTHER_FIGURES = [
        "About 10.1 million people watched the Harlow arena rally online, the campaign said on "
        "Monday.")],
      "How many people attended the rally at the Harlow arena?"),
+    # the figure nearest the noun counts it: "one man killed 22 people" counts 22, as the
+    # other article does
+    ([("shot-a", "Gunman kills 22 at Harlow store", "Plains Post", "2019-08-04",
+       "A gunman killed 22 people at a Walmart store in Harlow on Saturday, police said."),
+      ("shot-b", "Harlow store shooting suspect charged", "Capital Wire", "2019-08-05",
+       "Police said one man killed 22 people at the Walmart store in Harlow on Saturday.")],
+     "How many people were killed at the Walmart store in Harlow?"),
+    # a count of another shooting, in an article whose title names the question's town
+    ([("shot-c", "Gunman kills 22 at Harlow store", "Plains Post", "2019-08-04",
+       "A gunman killed 22 people at a Walmart store in Harlow on Saturday, police said."),
+      ("shot-d", "Harlow store shooting suspect indicted", "Capital Wire", "2019-08-06",
+       "Weeks later, another gunman killed seven people in Midland and Odessa, Texas, police "
+       "said.")],
+     "How many people were killed in the Harlow shooting?"),
 ]
 
 

@@ -78,6 +78,8 @@ def differing_answers(q: Question, selection: Selection, records: dict[str, Arti
         for k in [c, *c.also]:
             if said and not said <= lexicon.terms(k.text):
                 continue
+            if _elsewhere(k, q, lexicon):
+                continue  # a count of another event
             vals = _figures(k.text, q.text)
             value = _counting_figure(k.text, vals, counted, lexicon) if vals else None
             if value is not None and k.article_id not in by_article:
@@ -96,6 +98,21 @@ def differing_answers(q: Question, selection: Selection, records: dict[str, Arti
     topic = "what the articles give for “" + q.text.rstrip("?. ") + "”"
     return [Contest(topic=topic, sides=tuple(_side(v, records, claim_at) for v in sides.values()),
                     kind="values", reason="quoted")]
+
+
+def _elsewhere(k: Candidate, q: Question, lexicon: Lexicon) -> bool:
+    """Whether the sentence counts at another place than the question asks about: it holds
+    none of the question's names and names a place ("how many were killed in the El Paso
+    shooting": not "another in the West Texas cities of Midland and Odessa, where ... one man
+    killed seven people"). A sentence that names no place ("McMichael said his son fired two
+    shots") is read as about the question's event."""
+    if not q.name_terms or k.entities is None or q.name_terms & lexicon.terms(k.text):
+        return False
+    return any(label in _PLACES and not lexicon.terms(k.text[s:e]) <= q.name_terms
+               for s, e, label in k.entities)
+
+
+_PLACES = frozenset({"GPE", "LOC", "FAC"})
 
 
 def _figures_weeks_apart(a: str, b: str, date_a: str | None, date_b: str | None) -> bool:
@@ -173,8 +190,11 @@ def _counting_figure(text: str, vals: frozenset, counted: frozenset, lexicon: Le
     found = []
     for _lo, _hi, written in vals:
         for at in re.finditer(rf"(?<!\w){re.escape(written)}(?!\w)", text):
-            after = " ".join(text[at.end():].split()[:_COUNTED_WORDS])
-            if lexicon.terms(after) & counted:
+            words = text[at.end():].split()[:_COUNTED_WORDS]
+            # The figure nearest the noun counts it: "one man killed seven people" counts
+            # seven people, not one.
+            upto = next((i for i, w in enumerate(words) if lexicon.terms(w) & counted), None)
+            if upto is not None and not any(numbers_in(w) for w in words[:upto]):
                 found.append((at.start(), written))
     return min(found)[1] if found else None
 
