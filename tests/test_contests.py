@@ -807,3 +807,27 @@ def test_a_denial_names_an_accusation_by_its_noun_only_against_the_denier():
                                           "LaCasse accused Biden of lying.", verb="accused")) is False
     alone = Contest(topic="t", sides=(ContestSide("denied by Joe Biden", (denial,)),), kind="denial")
     assert _denied_as_told(alone, accused) is False
+
+
+def test_a_negated_contrast_does_not_make_an_assertion_negative(embedder, english):
+    """"She complained to colleagues ..., but not about the alleged assault" asserts that she
+    complained: the negation only sets a phrase against it, so a denial by negation ("had not
+    complained") answers it. A negation with a clause of its own ("but you're not allowed to
+    ...") still makes the assertion a negative one, which a negated denial does not answer."""
+    k = one(_contests(
+        embedder, english,
+        ("Wire", "2020-05-01", "Jane Roe has said that she complained to multiple colleagues in "
+                               "the office about interactions with John Smith that made her "
+                               "uncomfortable, but not about the alleged assault."),
+        ("Post", "2020-05-01", "Former Smith staffers also said Roe had not complained about John "
+                               "Smith at the time."),
+    ), "denial")
+    assert {s.position.split()[0] for s in k.sides} == {"claimed", "denied"}
+    from qa.claims.denials import _negated
+
+    art = Article(id="u", title="Goya", date="2020-07-15", source="Wire",
+                  text="Robert Unanue said: \u201cYou\u2019re allowed to talk good or praise one "
+                       "president, but you\u2019re not allowed to aid in economic and educational "
+                       "prosperity?\u201d")
+    [rec] = [r for r in extract(art, english) if r.claim.side == "Robert Unanue"]
+    assert _negated(rec)

@@ -173,10 +173,32 @@ def _negated(a: Record) -> bool:
     governs other than its own predicate ("sought to avoid U.S. casualties", which "we do not
     seek escalation" agrees with; not "he refused to testify", which "he did not refuse"
     answers)."""
-    if _NEGATED.search(a.claim.content):
+    content = _before_contrast(a)
+    if _NEGATED.search(content):
         return True
     return any(not (a.pred and m.group(0).lower().startswith(a.pred[:4].lower()))
-               for m in _NEGATING.finditer(a.claim.content))
+               for m in _NEGATING.finditer(content))
+
+
+#: A negation that sets a phrase against what was just said, with no clause of its own: "...,
+#: but not about the alleged assault", "though never in writing". (A clause of its own, "but
+#: you're not allowed to ...", asserts something negative, which a denial may answer.)
+_CONTRAST = re.compile(r",?\s+(?:but|although|though|whereas|except)\s+(?:not|never|no)\b", re.I)
+
+
+def _before_contrast(a: Record) -> str:
+    """The part of an assertion's content before a negated contrast that follows its predicate:
+    that negation scopes over the phrase it sets against the claim, not over what the claim
+    asserts ("she complained to multiple colleagues ..., but not about the alleged assault"
+    asserts that she complained)."""
+    content = a.claim.content
+    stem = a.pred[:4].lower() if a.pred else ""
+    at = next((m.start() for m in re.finditer(r"[\w’'-]+", content)
+               if stem and m.group(0).lower().startswith(stem)), None)
+    if at is None:
+        return content
+    cut = _CONTRAST.search(content, at)
+    return content[:cut.start()] if cut else content
 
 
 def _own(d: Record, a: Record) -> bool:

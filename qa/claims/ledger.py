@@ -117,8 +117,9 @@ class ContestLedger:
     #: any negated denial, nor a denial by negation of a verb of thinking or wanting
     #: (``nlp.FRAME_VERBS``); 11: a denial of "her allegation" answers what she alleged against
     #: someone the denial names, not what she said last (``denials.told_as``); 12: a claim of
-    #: avoiding or preventing something is a negative one (``denials._negated``).
-    version = 12
+    #: avoiding or preventing something is a negative one (``denials._negated``); 13: but not
+    #: for a negation that only sets a phrase against it ("..., but not about the assault").
+    version = 13
 
     def __init__(self, table: ContestTable, read: ReadArticles, finder: ContestFinder,
                  settings: DisagreementSettings):
