@@ -113,7 +113,18 @@ _ABBREV = {
 # A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before whitespace and
 # something that can start a sentence.
 _END = re.compile(r"[.!?]+[\"”’')\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])")
-_DATELINE = re.compile(r"^[A-Z][A-Za-z .'-]{1,40}, [A-Z][a-z]+ \d{1,2}\.\s*(?:/[A-Z]{2,10}/\.?)?\s*")
+#: The dateline that opens a wire story's paragraph, not part of its first sentence: "CAIRO,
+#: August 31. /TASS/.", "WASHINGTON (AP) —", "KABUL, Afghanistan (Reuters) -", "NEW YORK —".
+_DATELINE = re.compile(
+    r"^(?:[A-Z][A-Za-z .'-]{1,40}, [A-Z][a-z]+ \d{1,2}\.\s*(?:/[A-Z]{2,10}/\.?)?\s*|"
+    r"[A-Z][A-Z.'’-]{2,}(?: [A-Z][A-Z.'’-]+){0,3}(?:, [A-Z][A-Za-z.]+(?: [A-Z][A-Za-z.]+)?)?"
+    r"(?: \([A-Za-z .&-]{1,30}\))? ?[—–-]{1,2} +(?=[A-Z0-9\"“‘']))")
+
+
+def dateline_end(text: str) -> int:
+    """Where a dateline that opens ``text`` ends (0 when there is none)."""
+    m = _DATELINE.match(text)
+    return m.end() if m and m.end() < len(text.rstrip()) else 0
 
 
 def split_spans(text: str) -> list[tuple[int, int]]:
@@ -141,9 +152,7 @@ def _trim(text: str, s: int, e: int) -> tuple[int, int]:
         s += 1
     while e > s and text[e - 1].isspace():
         e -= 1
-    m = _DATELINE.match(text[s:e])
-    if m and m.end() < e - s:
-        s += m.end()  # "CAIRO, August 31. /TASS/." is a dateline, not part of the sentence
+    s += dateline_end(text[s:e])  # "CAIRO, August 31. /TASS/." is no part of the sentence
     return s, e
 
 

@@ -696,3 +696,29 @@ def test_a_pronoun_reporting_inside_a_report_is_that_reports_subject(english):
     iran = [c for c in claims if "deliberately sought to avoid" in c.quote]
     assert iran and not [c for c in iran if "Mnuchin" in c.speaker or c.side == "Treasury"], \
         [(c.speaker, c.side) for c in iran]
+
+
+@pytest.mark.parametrize("dateline", ["WASHINGTON (AP) — ", "KABUL, Afghanistan (Reuters) - ",
+                                      "NEW YORK — ", ""])
+def test_a_dateline_is_nobody_and_no_part_of_the_first_sentence(english, dateline):
+    """"WASHINGTON (AP) — Hunter Biden, ..., rejected assertions by President Donald Trump that
+    ..." is Hunter Biden's denial, not Washington's; the sentence, and the outlet's statement
+    after it, start after the dateline; a paragraph that opens with an acronym and a dash is
+    no dateline."""
+    from qa.text import split_spans
+
+    text = (dateline + "Hunter Biden, acknowledging that his family name created business "
+            "opportunities, rejected assertions by President Donald Trump that he did anything "
+            "wrong by engaging in foreign work in Ukraine and China.\n"
+            + dateline + "The hearing resumed on Monday with two more witnesses for the panel.\n"
+            "NATO - the alliance said - will stay.")
+    art = Article(id="d", title="t", date="2019-10-15", source="Wire", text=text)
+    recs = extract(art, english)
+    denial = [r.claim for r in recs if r.claim.stance != "asserts"]
+    assert [(c.speaker, c.side) for c in denial] == [("Hunter Biden", "Hunter Biden")]
+    assert not any(dateline and r.claim.speaker in dateline for r in recs)
+    spans = split_spans(text)
+    assert [text[s:s + 12] for s, _ in spans[:2]] == ["Hunter Biden", "The hearing "]
+    assert text[spans[-1][0]:].startswith("NATO")
+    outlet = [r.claim for r in recs if not r.claim.attributed and "hearing" in r.claim.quote]
+    assert outlet and outlet[0].quote.startswith("The hearing")

@@ -78,10 +78,12 @@ __all__ = ["annotate", "Annotator", "ContestFinder", "EnglishModel", "Found", "L
 #: supporter, an ally of someone ("Jane Doe, a longtime Trump critic"; "Trump critics") speaks
 #: for themselves, not for whom they stand toward; 27 a pronoun that reports inside another
 #: report is that report's subject ("government sources said they believed ...": the sources,
-#: not whoever the article quoted last; "Trump said he believed ...": Trump). A store
+#: not whoever the article quoted last; "Trump said he believed ...": Trump); 28 a paragraph
+#: is parsed from after its dateline ("WASHINGTON (AP) — Hunter Biden, ..., rejected ..." is
+#: Hunter Biden's, not Washington's). A store
 #: whose articles were annotated by an older version annotates them again (without
 #: re-embedding).
-ANNOTATION_VERSION = 27
+ANNOTATION_VERSION = 28
 
 
 def annotate(article: Article, model: EnglishModel, embedder: Embedder | None = None) -> str:
