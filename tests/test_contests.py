@@ -831,3 +831,17 @@ def test_a_negated_contrast_does_not_make_an_assertion_negative(embedder, englis
                        "prosperity?\u201d")
     [rec] = [r for r in extract(art, english) if r.claim.side == "Robert Unanue"]
     assert _negated(rec)
+
+
+def test_claims_denied_past_a_long_phrase_are_still_the_claimants(embedder, english):
+    """"Andrew has also categorically denied claims by one accuser, Virginia Giuffre (née
+    Roberts), that he had sex with her": past the appositive spaCy hangs the "that" clause on
+    "denied"; it is still what her claims say, so the sentence holds both sides."""
+    k = one(_contests(
+        embedder, english,
+        ("Wire", "2019-11-17", "Andrew has also categorically denied claims by one accuser, "
+                               "Virginia Giuffre (née Roberts), that he had sex with her after "
+                               "she was trafficked by Epstein."),
+    ), "denial")
+    assert speakers_by_side(k) == [("claimed by Virginia Giuffre", ["Virginia Giuffre"]),
+                                   ("denied by Andrew", ["Andrew"])]

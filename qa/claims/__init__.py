@@ -80,10 +80,12 @@ __all__ = ["annotate", "Annotator", "ContestFinder", "EnglishModel", "Found", "L
 #: report is that report's subject ("government sources said they believed ...": the sources,
 #: not whoever the article quoted last; "Trump said he believed ...": Trump); 28 a paragraph
 #: is parsed from after its dateline ("WASHINGTON (AP) — Hunter Biden, ..., rejected ..." is
-#: Hunter Biden's, not Washington's). A store
+#: Hunter Biden's, not Washington's); 29 "denied claims by one accuser, Virginia Giuffre (née
+#: Roberts), that he ..." holds her claim too, when spaCy hangs the "that" clause on the verb.
+#: A store
 #: whose articles were annotated by an older version annotates them again (without
 #: re-embedding).
-ANNOTATION_VERSION = 28
+ANNOTATION_VERSION = 29
 
 
 def annotate(article: Article, model: EnglishModel, embedder: Embedder | None = None) -> str:

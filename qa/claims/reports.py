@@ -342,6 +342,12 @@ def reported(sent, ctx: ArticleContext) -> list[Found]:
             clause = next((c for c in tok.children if c.dep_ in ("acl", "relcl", "ccomp")
                            and (any(m.dep_ == "mark" for m in c.children)
                                 or (c.dep_ != "relcl" and c.left_edge.lower_ == "that"))), None)
+            if clause is None and tok.dep_ == "dobj":
+                # "denied claims by one accuser, Virginia Giuffre (née Roberts), that he ...":
+                # past a long phrase spaCy hangs the "that" clause on the verb, which has its
+                # object already; the clause is what the claims say.
+                clause = next((c for c in tok.head.children if c.dep_ == "ccomp" and c.i > tok.i
+                               and c.left_edge.lower_ == "that"), None)
             if by and clause is not None:
                 sp = speaker(by, ctx)
                 if sp is not None:
