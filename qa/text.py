@@ -114,10 +114,11 @@ _ABBREV = {
 # something that can start a sentence.
 _END = re.compile(r"[.!?]+[\"”’')\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])")
 #: The dateline that opens a wire story's paragraph, not part of its first sentence: "CAIRO,
-#: August 31. /TASS/.", "WASHINGTON (AP) —", "KABUL, Afghanistan (Reuters) -", "NEW YORK —".
+#: August 31. /TASS/.", "WASHINGTON (AP) —", "KABUL, Afghanistan (Reuters) -", "NEW YORK —"
+#: (not a caption's "FILE -", which marks the sentence as page furniture).
 _DATELINE = re.compile(
     r"^(?:[A-Z][A-Za-z .'-]{1,40}, [A-Z][a-z]+ \d{1,2}\.\s*(?:/[A-Z]{2,10}/\.?)?\s*|"
-    r"[A-Z][A-Z.'’-]{2,}(?: [A-Z][A-Z.'’-]+){0,3}(?:, [A-Z][A-Za-z.]+(?: [A-Z][A-Za-z.]+)?)?"
+    r"(?!FILE\b)[A-Z][A-Z.'’-]{2,}(?: [A-Z][A-Z.'’-]+){0,3}(?:, [A-Z][A-Za-z.]+(?: [A-Z][A-Za-z.]+)?)?"
     r"(?: \([A-Za-z .&-]{1,30}\))? ?[—–-]{1,2} +(?=[A-Z0-9\"“‘']))")
 
 

@@ -704,14 +704,15 @@ def test_a_dateline_is_nobody_and_no_part_of_the_first_sentence(english, datelin
     """"WASHINGTON (AP) — Hunter Biden, ..., rejected assertions by President Donald Trump that
     ..." is Hunter Biden's denial, not Washington's; the sentence, and the outlet's statement
     after it, start after the dateline; a paragraph that opens with an acronym and a dash is
-    no dateline."""
+    no dateline, nor is a caption's "FILE -"."""
     from qa.text import split_spans
 
     text = (dateline + "Hunter Biden, acknowledging that his family name created business "
             "opportunities, rejected assertions by President Donald Trump that he did anything "
             "wrong by engaging in foreign work in Ukraine and China.\n"
             + dateline + "The hearing resumed on Monday with two more witnesses for the panel.\n"
-            "NATO - the alliance said - will stay.")
+            "NATO - the alliance said - will stay.\n"
+            "FILE - In this Nov. 20, 2019 file photo, a candidate speaks in Atlanta.")
     art = Article(id="d", title="t", date="2019-10-15", source="Wire", text=text)
     recs = extract(art, english)
     denial = [r.claim for r in recs if r.claim.stance != "asserts"]
@@ -719,6 +720,7 @@ def test_a_dateline_is_nobody_and_no_part_of_the_first_sentence(english, datelin
     assert not any(dateline and r.claim.speaker in dateline for r in recs)
     spans = split_spans(text)
     assert [text[s:s + 12] for s, _ in spans[:2]] == ["Hunter Biden", "The hearing "]
-    assert text[spans[-1][0]:].startswith("NATO")
+    assert text[spans[-2][0]:].startswith("NATO")
+    assert text[spans[-1][0]:].startswith("FILE - ")  # a caption's mark stays: never quoted
     outlet = [r.claim for r in recs if not r.claim.attributed and "hearing" in r.claim.quote]
     assert outlet and outlet[0].quote.startswith("The hearing")

@@ -126,6 +126,19 @@ def test_a_photo_caption_is_never_quoted(make_service):
     assert "Who was Breonna Taylor?" not in ans.text, ans.text  # a heading answers nothing
 
 
+def test_a_link_to_another_story_is_never_quoted(make_service):
+    # The Guardian's page carries the headline of a related story ending in its link's label:
+    # "Trump commutes sentence of Roger Stone, longtime friend and adviser Read more", quoted
+    # as the third sentence of "Why was Roger Stone's sentence commuted?".
+    from .test_contests import _allsides
+
+    svc = make_service()
+    svc.ingest_items(_allsides(["abp-GQtJGa6Jt9WQbd2h"]))
+    ans = svc.ask("Why was Roger Stone's sentence commuted?")
+    assert not ans.abstained and "Stone" in ans.text, ans.text
+    assert "Read more" not in ans.text, ans.text
+
+
 def test_a_limit_is_not_a_figure_that_differs_from_a_count_within_it(make_service):
     # "faces a maximum of 50 years" and "urged seven to nine years" answer one question in
     # two ways that agree: a limit holds every figure below it. A count outside it still differs.

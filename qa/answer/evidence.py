@@ -172,10 +172,13 @@ _URL = re.compile(r"https?://\S+|www\.\S+")
 #: A photo or video caption, or its credit: "FILE - In this Nov. 30, 2017 file photo, ...",
 #: "Breonna Taylor (Photo: Christopher 2X)", "... | Pavel Golovkin/AP Photo", "AFP/Getty Images A
 #: picture taken on ...", USA Today's "CLOSE Bianca Austin makes remarks ..." (the video
-#: player's button): page furniture beside the story, not something the article says.
+#: player's button), and a link to another story ("READ MORE: ..."): page furniture beside
+#: the story, not something the article says.
 _CAPTION = re.compile(r"^\s*FILE\s*[-–—]|^\s*CLOSE\s+[A-Z]|\((?:Photo|Image|Video)s?:|"
                       r"\b(?:Getty Images|AP Photo|AP Images|Reuters/|/Reuters\b|/AFP\b|/EPA\b)|"
-                      r"\bIn this (?:\w+ ){0,6}(?:file )?photo\b")
+                      r"\bIn this (?:\w+ ){0,6}(?:file )?photo\b|"
+                      # a link to another story: "READ MORE: ...", "... adviser Read more."
+                      r"^\s*(?:READ MORE|Read more|RELATED)\s*:|\bRead [Mm]ore\W*$")
 
 
 def _asks(sentence: str) -> bool:

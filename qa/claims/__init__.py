@@ -81,11 +81,11 @@ __all__ = ["annotate", "Annotator", "ContestFinder", "EnglishModel", "Found", "L
 #: not whoever the article quoted last; "Trump said he believed ...": Trump); 28 a paragraph
 #: is parsed from after its dateline ("WASHINGTON (AP) — Hunter Biden, ..., rejected ..." is
 #: Hunter Biden's, not Washington's); 29 "denied claims by one accuser, Virginia Giuffre (née
-#: Roberts), that he ..." holds her claim too, when spaCy hangs the "that" clause on the verb.
-#: A store
+#: Roberts), that he ..." holds her claim too, when spaCy hangs the "that" clause on the verb;
+#: 30 a caption's "FILE -" is no dateline (28 had taken it for one). A store
 #: whose articles were annotated by an older version annotates them again (without
 #: re-embedding).
-ANNOTATION_VERSION = 29
+ANNOTATION_VERSION = 30
 
 
 def annotate(article: Article, model: EnglishModel, embedder: Embedder | None = None) -> str:
