@@ -845,3 +845,20 @@ def test_claims_denied_past_a_long_phrase_are_still_the_claimants(embedder, engl
     ), "denial")
     assert speakers_by_side(k) == [("claimed by Virginia Giuffre", ["Virginia Giuffre"]),
                                    ("denied by Andrew", ["Andrew"])]
+
+
+def test_the_outlets_own_verdict_on_a_claim_disputes_it(embedder, english):
+    """"President Donald Trump incorrectly stated ... that the health insurance industry has
+    agreed to waive patient co-payments" (AP): the outlet reports the claim and calls it untrue
+    in one sentence, a claim against a fact-check; so does "argues, without evidence, that". A
+    claim the outlet only reports, or calls nothing, is no contest."""
+    for said in ("President Donald Trump incorrectly stated in his address that the insurance "
+                 "industry had agreed to waive co-payments for treatment.",
+                 "Trump argues, without evidence, that his tax cut is trickling down to workers.",
+                 "Trump has repeatedly and falsely claimed that his tax cut pays for itself."):
+        k = one(_contests(embedder, english, ("Wire", "2020-03-12", said)), "denial")
+        assert speakers_by_side(k)[1] == ("denied by Wire", ["Wire"]), speakers_by_side(k)
+        assert speakers_by_side(k)[0][0].startswith("claimed by")
+    assert not _contests(embedder, english, (
+        "Wire", "2020-03-12", "Trump stated in his address that the insurance industry had "
+                              "agreed to waive co-payments for treatment."))

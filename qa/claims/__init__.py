@@ -82,10 +82,12 @@ __all__ = ["annotate", "Annotator", "ContestFinder", "EnglishModel", "Found", "L
 #: is parsed from after its dateline ("WASHINGTON (AP) — Hunter Biden, ..., rejected ..." is
 #: Hunter Biden's, not Washington's); 29 "denied claims by one accuser, Virginia Giuffre (née
 #: Roberts), that he ..." holds her claim too, when spaCy hangs the "that" clause on the verb;
-#: 30 a caption's "FILE -" is no dateline (28 had taken it for one). A store
+#: 30 a caption's "FILE -" is no dateline (28 had taken it for one); 31 the outlet's own verdict
+#: on a claim it reports ("Trump falsely claimed that ...", "argues, without evidence, that
+#: ...") disputes it (``extract._judged``). A store
 #: whose articles were annotated by an older version annotates them again (without
 #: re-embedding).
-ANNOTATION_VERSION = 30
+ANNOTATION_VERSION = 31
 
 
 def annotate(article: Article, model: EnglishModel, embedder: Embedder | None = None) -> str:

@@ -69,6 +69,7 @@ def _claims(article: Article, paras, docs) -> list[Record]:
             # being briefed," Pelosi said), not a report the outlet makes.
             f = [x for x in reported(sent, ctx)
                  if x.at is None or not any(qs < x.at < qe for qs, qe in quotes)]
+            f += _judged(sent, f, outlet)
             for x in f:
                 if not x.embedded:
                     ctx.remember(x.sp)
@@ -180,6 +181,36 @@ def _narrator(article: Article, outlet: str, off: int, s0: int, s1: int, sent, c
         date=article.date, numbers=tuple(q.text for q in qs), attributed=False,
     )
     return Record(claim, None, False, tuple(qs))
+
+
+#: Adverbs by which the outlet itself calls what it reports untrue: "Trump falsely claimed that
+#: ...", "repeatedly and wrongly said".
+_UNTRUE = frozenset("falsely wrongly incorrectly erroneously baselessly misleadingly "
+                    "inaccurately".split())
+
+
+def _judged(sent, found: list[Found], outlet: str) -> list[Found]:
+    """The outlet's own verdict on a claim it reports, "X falsely claimed that P" or "X claimed,
+    without evidence (without offering any proof), that P": a dispute of P by the outlet (a claim against a fact-check, told
+    in one sentence), beside X's claim."""
+    out = []
+    for x in found:
+        if x.embedded or x.stance != "asserts" or x.at is None:
+            continue
+        verb = next((t for t in sent if t.idx == x.at), None)
+        if verb is None:
+            continue
+        advs = [c for c in verb.children if c.dep_ == "advmod"]
+        advs += [g for a in advs for g in a.children if g.dep_ == "conj"]  # "repeatedly and falsely"
+        judged = next((a for a in advs if a.lower_ in _UNTRUE), None) or next(
+            (c for c in verb.children if c.dep_ == "prep" and c.lower_ == "without"
+             and any(g.lemma_.lower() in ("evidence", "proof") for g in c.subtree)), None)
+        if judged is not None:
+            # (Beside the claim, not over it: the outlet is no speaker a later pronoun or
+            # quotation goes back to.)
+            out.append(Found(Speaker(outlet, outlet), judged.text, "disputes", x.root, x.toks,
+                             target=x.sp.side, embedded=True))
+    return out
 
 
 def _quote_speaker(sent, sents, found, quotes) -> Speaker | None:
