@@ -855,10 +855,25 @@ def test_the_outlets_own_verdict_on_a_claim_disputes_it(embedder, english):
     for said in ("President Donald Trump incorrectly stated in his address that the insurance "
                  "industry had agreed to waive co-payments for treatment.",
                  "Trump argues, without evidence, that his tax cut is trickling down to workers.",
-                 "Trump has repeatedly and falsely claimed that his tax cut pays for itself."):
+                 "Trump has repeatedly and falsely claimed that his tax cut pays for itself.",
+                 "Trump repeated the false claim that millions of people voted illegally.",
+                 "Trump's claim that the election was rigged is baseless.",
+                 "Flynn believed Iran was involved, and claimed incorrectly that Iran was "
+                 "responsible for more American deaths than al-Qaeda."):
         k = one(_contests(embedder, english, ("Wire", "2020-03-12", said)), "denial")
         assert speakers_by_side(k)[1] == ("denied by Wire", ["Wire"]), speakers_by_side(k)
         assert speakers_by_side(k)[0][0].startswith("claimed by")
     assert not _contests(embedder, english, (
         "Wire", "2020-03-12", "Trump stated in his address that the insurance industry had "
                               "agreed to waive co-payments for treatment."))
+    # A verdict inside someone else's report is theirs: the outlet disputes nothing.
+    for said in ("Biden said Trump falsely claimed that the virus would disappear by April.",
+                 "The Taliban's claim that they captured the valley was false, the resistance "
+                 "said."):
+        art = Article(id="v", title="t", date="2020-03-12", source="Wire", text=said)
+        assert not [r for r in extract(art, english) if r.claim.speaker == "Wire"], said
+    # Who repeats a claim made it.
+    art = Article(id="r", title="t", date="2020-03-12", source="Wire",
+                  text="Giuliani repeated the claim that the voting machines were rigged.")
+    assert [(r.claim.speaker, r.claim.content) for r in extract(art, english)
+            if r.claim.attributed] == [("Giuliani", "the voting machines were rigged")]

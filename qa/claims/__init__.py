@@ -84,10 +84,13 @@ __all__ = ["annotate", "Annotator", "ContestFinder", "EnglishModel", "Found", "L
 #: Roberts), that he ..." holds her claim too, when spaCy hangs the "that" clause on the verb;
 #: 30 a caption's "FILE -" is no dateline (28 had taken it for one); 31 the outlet's own verdict
 #: on a claim it reports ("Trump falsely claimed that ...", "argues, without evidence, that
-#: ...") disputes it (``extract._judged``). A store
+#: ...") disputes it (``extract._judged``); 32 so does "the false claim that ...", "X's claim that
+#: ... is baseless", and who repeats, makes or spreads a claim made it ("Trump repeated the
+#: claim that ..."), unless the verdict is someone else's report ("..., the resistance said").
+#: A store
 #: whose articles were annotated by an older version annotates them again (without
 #: re-embedding).
-ANNOTATION_VERSION = 31
+ANNOTATION_VERSION = 32
 
 
 def annotate(article: Article, model: EnglishModel, embedder: Embedder | None = None) -> str:

@@ -10,7 +10,7 @@ import re
 from ..domain import Article, Claim
 from ..text import dateline_end
 from .facts import events, quantities
-from .nlp import EnglishModel
+from .nlp import CLAIM_NOUNS, FALSITY, REPORTING, EnglishModel
 from .record import Record
 from .reports import Found, keys_of, predicate_of, reported, content_text, stance_of, target_of
 from .speakers import ArticleContext, Speaker
@@ -195,22 +195,48 @@ def _judged(sent, found: list[Found], outlet: str) -> list[Found]:
     in one sentence), beside X's claim."""
     out = []
     for x in found:
-        if x.embedded or x.stance != "asserts" or x.at is None:
+        if x.stance != "asserts":
             continue
-        verb = next((t for t in sent if t.idx == x.at), None)
-        if verb is None:
+        if x.embedded:
+            judged = _untrue_claim(x.root.head)
+        else:
+            verb = next((t for t in sent if t.idx == x.at), None) if x.at is not None else None
+            if verb is None:
+                continue
+            advs = [c for c in verb.children if c.dep_ == "advmod"]
+            advs += [g for a in advs for g in a.children if g.dep_ == "conj"]  # "repeatedly and falsely"
+            judged = next((a for a in advs if a.lower_ in _UNTRUE), None) or next(
+                (c for c in verb.children if c.dep_ == "prep" and c.lower_ == "without"
+                 and any(g.lemma_.lower() in ("evidence", "proof") for g in c.subtree)), None)
+        if judged is not None and _reported_by_another(judged.head):
             continue
-        advs = [c for c in verb.children if c.dep_ == "advmod"]
-        advs += [g for a in advs for g in a.children if g.dep_ == "conj"]  # "repeatedly and falsely"
-        judged = next((a for a in advs if a.lower_ in _UNTRUE), None) or next(
-            (c for c in verb.children if c.dep_ == "prep" and c.lower_ == "without"
-             and any(g.lemma_.lower() in ("evidence", "proof") for g in c.subtree)), None)
         if judged is not None:
             # (Beside the claim, not over it: the outlet is no speaker a later pronoun or
             # quotation goes back to.)
             out.append(Found(Speaker(outlet, outlet), judged.text, "disputes", x.root, x.toks,
                              target=x.sp.side, embedded=True))
     return out
+
+
+def _reported_by_another(tok) -> bool:
+    """Whether ``tok`` stands in what someone else reports: "The Taliban's claim ... was false,
+    the resistance said", "Biden said Trump falsely claimed ..." (the verdict is theirs, not
+    the outlet's); a conjunct stands where its first does ("Flynn believed ..., and claimed
+    incorrectly that ..." is the outlet's verdict)."""
+    while tok.dep_ == "conj" and tok.head.i != tok.i:
+        tok = tok.head
+    return any(a.lemma_.lower() in REPORTING for a in tok.ancestors)
+
+
+def _untrue_claim(noun):
+    """The word by which the outlet calls a claim noun untrue: "the false claim that ...",
+    "Trump's claim that ... is baseless"; None when it does not."""
+    if noun.lemma_.lower() not in CLAIM_NOUNS:
+        return None
+    said = [c for c in noun.children if c.dep_ == "amod"]
+    if noun.dep_ == "nsubj":
+        said += [c for c in noun.head.children if c.dep_ in ("acomp", "attr")]
+    return next((c for c in said if c.lemma_.lower() in FALSITY), None)
 
 
 def _quote_speaker(sent, sents, found, quotes) -> Speaker | None:

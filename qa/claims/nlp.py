@@ -76,6 +76,10 @@ CLAIM_NOUNS = frozenset("report reports claim claims statement statements assert
                         "allegation allegations accusation accusations charge charges account "
                         "accounts version story narrative characterization suggestion rumor "
                         "rumors rumour rumours announcement".split())
+#: Verbs by which their subject makes a claim named by a claim noun: "Trump repeated the claim
+#: that ...", "she has pushed the baseless allegation that ..." (not "denied the claim").
+CLAIM_MAKING = frozenset("make made repeat push spread float renew level raise peddle amplify "
+                         "echo advance promote air reiterate".split())
 #: Nouns that name a role a person speaks in ("spokesman for X", "X's head of ...").
 ROLES = frozenset("""
 spokesman spokeswoman spokesperson leader head chief commander minister president official

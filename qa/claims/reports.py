@@ -4,7 +4,7 @@ clause, the stance (denies, disputes, asserts) and the side a denial answers."""
 
 from __future__ import annotations
 
-from .nlp import (CLAIM_NOUNS, DENY, DISPUTE, FALSITY, GENERIC_GROUP, LABEL_VERBS, LEGAL_BODIES, PRONOUNS,
+from .nlp import (CLAIM_MAKING, CLAIM_NOUNS, DENY, DISPUTE, FALSITY, GENERIC_GROUP, LABEL_VERBS, LEGAL_BODIES, PRONOUNS,
                   PROPOSITION_NOUNS, PROSECUTION, REPORTING, ROLES, STANCE_NOUNS, TRUTH_DENY,
                   WRITINGS)
 from .names import possessor
@@ -337,6 +337,9 @@ def reported(sent, ctx: ArticleContext) -> list[Found]:
             # "Trump's assertion that ...", "a medical examiner's ruling that ...": the owner
             # made the claim (not "its claim", which names nobody that can be told apart)
             by = by or [c for c in tok.children if possessor(c) and c.pos_ in ("PROPN", "NOUN")]
+            # "Trump repeated the false claim that ...": who makes, repeats or spreads it
+            by = by or ([c for c in tok.head.children if c.dep_ == "nsubj" and c.pos_ in ("PROPN", "NOUN")]
+                        if tok.dep_ == "dobj" and tok.head.lemma_.lower() in CLAIM_MAKING else [])
             # A content clause: "that" marks it (spaCy sometimes makes it the object of an
             # intransitive verb in an "acl": "ruling that Ortiz died by suicide").
             clause = next((c for c in tok.children if c.dep_ in ("acl", "relcl", "ccomp")
