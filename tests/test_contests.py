@@ -809,6 +809,34 @@ def test_a_denial_names_an_accusation_by_its_noun_only_against_the_denier():
     assert _denied_as_told(alone, accused) is False
 
 
+def test_a_quoted_denial_of_her_accusations_restates_the_contests_denial():
+    """``_denies_told``, the other way round: a quoted "Biden and his campaign have adamantly
+    denied Reade's accusations" restates the denial of a contest whose claim of hers is an
+    accusation by its verb; not of one whose claim of hers is something else she said, nor
+    when the denial names someone else's accusations."""
+    from qa.answer.contests import _denies_told
+    from qa.domain import Claim, ContestSide
+
+    def claim(side, stance, quote, verb="said", content=""):
+        return Claim(speaker=side, side=side, stance=stance, quote=quote, article_id="a",
+                     start=0, end=len(quote), verb=verb, content=content)
+
+    def contest(hers):
+        biden = claim("Joe Biden", "denies", "Biden denied it.", verb="denied")
+        return Contest(topic="t", sides=(ContestSide("claimed by Tara Reade", (hers,)),
+                                         ContestSide("denied by Joe Biden", (biden,))), kind="denial")
+
+    quoted = claim("Joe Biden", "denies", "Biden and his campaign have adamantly denied Reade's "
+                   "accusations.", verb="denied", content="Reade's accusations")
+    accused = claim("Tara Reade", "asserts", "Reade accused Biden of assaulting her.", verb="accused")
+    said = claim("Tara Reade", "asserts", "Reade said she filed a complaint.")
+    assert _denies_told(contest(accused), quoted) is True
+    assert _denies_told(contest(said), quoted) is False
+    other = claim("Joe Biden", "denies", "Biden denied Trump's accusations.", verb="denied",
+                  content="Trump's accusations")
+    assert _denies_told(contest(accused), other) is False
+
+
 def test_a_negated_contrast_does_not_make_an_assertion_negative(embedder, english):
     """"She complained to colleagues ..., but not about the alleged assault" asserts that she
     complained: the negation only sets a phrase against it, so a denial by negation ("had not

@@ -83,9 +83,23 @@ def _restated(f: Found, quoting: list[tuple[np.ndarray, Claim]]) -> bool:
             if (member.stance == "asserts") == asserts and same_side(claim.side, member.side) \
                     and float(vec @ member_vec) >= SIM_RESTATED:
                 return True
-        if asserts and _denied_as_told(f.contest, claim):
+        if _denied_as_told(f.contest, claim) if asserts else _denies_told(f.contest, claim):
             return True
     return False
+
+
+def _denies_told(contest: Contest, claim: Claim) -> bool:
+    """The other way round: a quoted denial that names a claim by its noun and its claimant
+    ("Biden and his campaign have adamantly denied Reade's accusations"), of a side that denies
+    in the contest, against a claimant's claim made by the verb of that noun ("Reade said he
+    assaulted her" is no accusation by its verb; "Reade has accused Biden of ..." is)."""
+    told = told_as(claim.content or claim.quote)
+    if not told or not any(same_side(claim.side, c.side) and c.stance != "asserts"
+                           for side in contest.sides for c in side.claims):
+        return False
+    return any(c.stance == "asserts" and not same_side(c.side, claim.side)
+               and c.verb.lower().startswith(told) and _names(c.side) & _names(claim.quote)
+               for side in contest.sides for c in side.claims)
 
 
 def _denied_as_told(contest: Contest, claim: Claim) -> bool:
@@ -108,8 +122,9 @@ def _denied_as_told(contest: Contest, claim: Claim) -> bool:
 
 
 def _names(text: str) -> set[str]:
-    """The capitalised words of ``text`` (a side's name, or the sentence that should name it)."""
-    return {w.lower() for w in re.findall(r"\b[A-Z][\w’'-]{2,}", text)} - {"the"}
+    """The capitalised words of ``text`` (a side's name, or the sentence that should name it),
+    without a possessive ending ("Reade's" names Reade)."""
+    return {re.sub(r"[’']s?$", "", w.lower()) for w in re.findall(r"\b[A-Z][\w’'-]{2,}", text)} - {"the"}
 
 
 def candidates(q: Question, found: list[Found], selection: Selection, evidence: list[Evidence],
