@@ -861,7 +861,7 @@ def test_a_negated_contrast_does_not_make_an_assertion_negative(embedder, englis
     assert _negated(rec)
 
 
-def test_claims_denied_past_a_long_phrase_are_still_the_claimants(embedder, english):
+def test_claims_told_past_a_long_phrase_are_still_the_claimants(embedder, english):
     """"Andrew has also categorically denied claims by one accuser, Virginia Giuffre (née
     Roberts), that he had sex with her": past the appositive spaCy hangs the "that" clause on
     "denied"; it is still what her claims say, so the sentence holds both sides."""
@@ -873,6 +873,16 @@ def test_claims_denied_past_a_long_phrase_are_still_the_claimants(embedder, engl
     ), "denial")
     assert speakers_by_side(k) == [("claimed by Virginia Giuffre", ["Virginia Giuffre"]),
                                    ("denied by Andrew", ["Andrew"])]
+    # ... and under a verb that takes no "that" clause, a claim that "his" names: the person
+    # the sentence is about; not when its subject is no named person.
+    art = Article(id="s", title="t", date="2020-02-11", source="Wire",
+                  text="Jussie Smollett is facing charges again in Chicago stemming from his "
+                       "claim last year that he was the victim of a racist and homophobic attack.")
+    assert [(r.claim.speaker, r.claim.content) for r in extract(art, english)] == [
+        ("Jussie Smollett", "he was the victim of a racist and homophobic attack")]
+    art = Article(id="w", title="t", date="2020-02-11", source="Wire",
+                  text="The White House rejected her claim that she was fired from the job.")
+    assert [r.claim.stance for r in extract(art, english)] == ["denies"]
 
 
 def test_the_outlets_own_verdict_on_a_claim_disputes_it(embedder, english):

@@ -86,11 +86,12 @@ __all__ = ["annotate", "Annotator", "ContestFinder", "EnglishModel", "Found", "L
 #: on a claim it reports ("Trump falsely claimed that ...", "argues, without evidence, that
 #: ...") disputes it (``extract._judged``); 32 so does "the false claim that ...", "X's claim that
 #: ... is baseless", and who repeats, makes or spreads a claim made it ("Trump repeated the
-#: claim that ..."), unless the verdict is someone else's report ("..., the resistance said").
-#: A store
-#: whose articles were annotated by an older version annotates them again (without
+#: claim that ..."), unless the verdict is someone else's report ("..., the resistance said");
+#: 33 the same under a verb that takes no "that" clause ("stemming from his claim last year
+#: that he was the victim"), and "his claim" is the claim of the named person the sentence is
+#: about. A store whose articles were annotated by an older version annotates them again (without
 #: re-embedding).
-ANNOTATION_VERSION = 32
+ANNOTATION_VERSION = 33
 
 
 def annotate(article: Article, model: EnglishModel, embedder: Embedder | None = None) -> str:

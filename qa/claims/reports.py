@@ -337,6 +337,10 @@ def reported(sent, ctx: ArticleContext) -> list[Found]:
             # "Trump's assertion that ...", "a medical examiner's ruling that ...": the owner
             # made the claim (not "its claim", which names nobody that can be told apart)
             by = by or [c for c in tok.children if possessor(c) and c.pos_ in ("PROPN", "NOUN")]
+            # "Smollett is facing charges stemming from his claim that ...": the person the
+            # sentence is about (its subject, named), not whoever the article quoted last
+            by = by or [t for c in tok.children if c.dep_ == "poss" and c.lower_ in ("his", "her")
+                        for t in [_named_subject(tok)] if t is not None]
             # "Trump repeated the false claim that ...": who makes, repeats or spreads it
             by = by or ([c for c in tok.head.children if c.dep_ == "nsubj" and c.pos_ in ("PROPN", "NOUN")]
                         if tok.dep_ == "dobj" and tok.head.lemma_.lower() in CLAIM_MAKING else [])
@@ -345,11 +349,14 @@ def reported(sent, ctx: ArticleContext) -> list[Found]:
             clause = next((c for c in tok.children if c.dep_ in ("acl", "relcl", "ccomp")
                            and (any(m.dep_ == "mark" for m in c.children)
                                 or (c.dep_ != "relcl" and c.left_edge.lower_ == "that"))), None)
-            if clause is None and tok.dep_ == "dobj":
-                # "denied claims by one accuser, Virginia Giuffre (née Roberts), that he ...":
-                # past a long phrase spaCy hangs the "that" clause on the verb, which has its
-                # object already; the clause is what the claims say.
-                clause = next((c for c in tok.head.children if c.dep_ == "ccomp" and c.i > tok.i
+            verb = tok.head.head if tok.dep_ == "pobj" else tok.head
+            if clause is None and tok.dep_ in ("dobj", "pobj") and verb.pos_ == "VERB" \
+                    and (tok.dep_ == "dobj" or verb.lemma_.lower() not in REPORTING):
+                # "denied claims by one accuser, Virginia Giuffre (née Roberts), that he ...",
+                # "stemming from his claim last year that he was ...": past a phrase spaCy hangs
+                # the "that" clause on the verb, which has its object already (or takes none);
+                # the clause is what the claims say.
+                clause = next((c for c in verb.children if c.dep_ == "ccomp" and c.i > tok.i
                                and c.left_edge.lower_ == "that"), None)
             if by and clause is not None:
                 sp = speaker(by, ctx)
@@ -560,6 +567,16 @@ def predicate_of(root) -> str:
         return ""
     lemma = root.lemma_.lower()
     return "" if lemma in LIGHT_VERBS else lemma
+
+
+def _named_subject(tok):
+    """The named person its sentence's main clause is about, when it names one ("Jussie
+    Smollett is facing charges ..."), else None."""
+    root = tok.sent.root
+    subj = next((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if subj is None or subj.pos_ != "PROPN" or subj.ent_type_ != "PERSON" or subj.i > tok.i:
+        return None
+    return subj
 
 
 def keys_of(root) -> tuple[str, ...]:
