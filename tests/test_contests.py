@@ -883,6 +883,12 @@ def test_claims_told_past_a_long_phrase_are_still_the_claimants(embedder, englis
     art = Article(id="w", title="t", date="2020-02-11", source="Wire",
                   text="The White House rejected her claim that she was fired from the job.")
     assert [r.claim.stance for r in extract(art, english)] == ["denies"]
+    # "accusations among Republicans that ..." are theirs
+    art = Article(id="a", title="t", date="2020-05-07", source="Wire",
+                  text="The DOJ later released documents, prompting accusations among "
+                       "Republicans that FBI officials tried to entrap Flynn.")
+    assert [(r.claim.speaker, r.claim.content) for r in extract(art, english)] == [
+        ("Republicans", "FBI officials tried to entrap Flynn")]
 
 
 def test_the_outlets_own_verdict_on_a_claim_disputes_it(embedder, english):

@@ -332,8 +332,9 @@ def reported(sent, ctx: ArticleContext) -> list[Found]:
             if f is not None and not any(g.root.i in {t.i for t in f.toks} for g in out):
                 out.append(f)
         if tok.lemma_.lower() in CLAIM_NOUNS | STANCE_NOUNS and tok.pos_ == "NOUN":
-            by = [g for c in tok.children if c.dep_ == "prep" and c.lower_ in ("by", "from")
+            by = [g for c in tok.children if c.dep_ == "prep" and c.lower_ in ("by", "from", "among")
                   for g in c.children if g.dep_ == "pobj"]
+            # ("accusations among Republicans that ...": theirs too)
             # "Trump's assertion that ...", "a medical examiner's ruling that ...": the owner
             # made the claim (not "its claim", which names nobody that can be told apart)
             by = by or [c for c in tok.children if possessor(c) and c.pos_ in ("PROPN", "NOUN")]
