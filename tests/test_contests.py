@@ -913,7 +913,12 @@ def test_the_outlets_own_verdict_on_a_claim_disputes_it(embedder, english):
     # A verdict inside someone else's report is theirs: the outlet disputes nothing.
     for said in ("Biden said Trump falsely claimed that the virus would disappear by April.",
                  "The Taliban's claim that they captured the valley was false, the resistance "
-                 "said."):
+                 "said.",
+                 "When she was young, she said, a news outlet falsely reported that a family "
+                 "member shot at some nearby campers.",
+                 # nor is a correction of the article itself a dispute between sources
+                 "CORRECTION (June 5, 2020): An earlier version of this article incorrectly "
+                 "stated that Jack Welch was the former CEO of General Motors."):
         art = Article(id="v", title="t", date="2020-03-12", source="Wire", text=said)
         assert not [r for r in extract(art, english) if r.claim.speaker == "Wire"], said
     # Who repeats a claim made it.

@@ -89,9 +89,12 @@ __all__ = ["annotate", "Annotator", "ContestFinder", "EnglishModel", "Found", "L
 #: claim that ..."), unless the verdict is someone else's report ("..., the resistance said");
 #: 33 the same under a verb that takes no "that" clause ("stemming from his claim last year
 #: that he was the victim"), and "his claim" is the claim of the named person the sentence is
-#: about; 34 "accusations among Republicans that ..." are theirs. A store whose articles were annotated by an older version annotates them again (without
+#: about; 34 "accusations among Republicans that ..." are theirs; 35 no outlet verdict from a
+#: report inserted in the sentence ("she said, a news outlet falsely reported ...") nor from
+#: the outlet correcting its own story ("CORRECTION: An earlier version of this article
+#: incorrectly stated ..."). A store whose articles were annotated by an older version annotates them again (without
 #: re-embedding).
-ANNOTATION_VERSION = 34
+ANNOTATION_VERSION = 35
 
 
 def annotate(article: Article, model: EnglishModel, embedder: Embedder | None = None) -> str:

@@ -208,14 +208,20 @@ def _judged(sent, found: list[Found], outlet: str) -> list[Found]:
             judged = next((a for a in advs if a.lower_ in _UNTRUE), None) or next(
                 (c for c in verb.children if c.dep_ == "prep" and c.lower_ == "without"
                  and any(g.lemma_.lower() in ("evidence", "proof") for g in c.subtree)), None)
-        if judged is not None and _reported_by_another(judged.head):
-            continue
+        if judged is not None and (_reported_by_another(judged.head) or _SELF.search(sent.text)):
+            continue  # (nor is a correction of the article itself a dispute between sources)
         if judged is not None:
             # (Beside the claim, not over it: the outlet is no speaker a later pronoun or
             # quotation goes back to.)
             out.append(Found(Speaker(outlet, outlet), judged.text, "disputes", x.root, x.toks,
                              target=x.sp.side, embedded=True))
     return out
+
+
+#: A sentence in which the outlet corrects its own story: "CORRECTION: An earlier version of
+#: this article incorrectly stated that ...".
+_SELF = re.compile(r"\b(?:earlier|previous|original) version\b|\bthis (?:article|story|report) "
+                   r"(?:originally|incorrectly|erroneously|mistakenly)|^\W*correction\b", re.I)
 
 
 def _reported_by_another(tok) -> bool:
@@ -225,7 +231,9 @@ def _reported_by_another(tok) -> bool:
     incorrectly that ..." is the outlet's verdict)."""
     while tok.dep_ == "conj" and tok.head.i != tok.i:
         tok = tok.head
-    return any(a.lemma_.lower() in REPORTING for a in tok.ancestors)
+    # ("When she was young, she said, a news outlet falsely reported ...": an inserted report)
+    return any(a.lemma_.lower() in REPORTING for a in tok.ancestors) or any(
+        c.dep_ == "parataxis" and c.lemma_.lower() in REPORTING for c in tok.children)
 
 
 def _untrue_claim(noun):
