@@ -118,7 +118,8 @@ _END = re.compile(r"[.!?]+[\"”’')\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])")
 #: (not a caption's "FILE -", which marks the sentence as page furniture).
 _DATELINE = re.compile(
     r"^(?:[A-Z][A-Za-z .'-]{1,40}, [A-Z][a-z]+ \d{1,2}\.\s*(?:/[A-Z]{2,10}/\.?)?\s*|"
-    r"(?!FILE\b)[A-Z][A-Z.'’-]{2,}(?: [A-Z][A-Z.'’-]+){0,3}(?:, [A-Z][A-Za-z.]+(?: [A-Z][A-Za-z.]+)?)?"
+    r"(?!FILE\b)[A-Z][A-Z.'’-]{2,}(?: [A-Z][A-Z.'’-]+){0,3}"
+    r"(?:, [A-Z][A-Za-z.]+(?: [A-Z][A-Za-z.]+)?)?"
     r"(?: \([A-Za-z .&-]{1,30}\))? ?[—–-]{1,2} +(?=[A-Z0-9\"“‘']))")
 
 
@@ -167,7 +168,8 @@ _RELATIVE_DAY = frozenset("monday tuesday wednesday thursday friday saturday sun
                           "today tonight tomorrow".split())
 _REPORTED_BY = re.compile(r"^\W*(?:said|says|told|tweeted|wrote|added|reported|announced)\b|"
                           r"according to\W*$", re.I)
-_REPORTING = re.compile(r"\b(?:said|says|told|tweeted|wrote|added|reported|announced|according)\b", re.I)
+_REPORTING = re.compile(r"\b(?:said|says|told|tweeted|wrote|added|reported|announced|according)\b",
+                        re.I)
 
 
 #: Typographic marks written two ways: "ABC’s" and "ABC's" are one word.
@@ -229,7 +231,8 @@ def _value_change(a: str, b: str, ta: list, tb: list, i1: int, i2: int, j1: int,
         return None  # one name written two ways
     if (la | lb) <= _RELATIVE_DAY | {"on", "last", "this", "next"}:
         return None
-    if any(_REPORTED_BY.search(x[t[i2 - 1][2]:t[i2 - 1][2] + 12]) or _REPORTED_BY.search(x[:t[i1][1]][-14:])
+    if any(_REPORTED_BY.search(x[t[i2 - 1][2]:t[i2 - 1][2] + 12])
+           or _REPORTED_BY.search(x[:t[i1][1]][-14:])
            or _REPORTING.search(x[t[i1][1]:t[i2 - 1][2]])
            for x, t, i1, i2 in ((a, ta, i1, i2), (b, tb, j1, j2))):
         return None  # who said it differs, not what ("A gunman" / "Police said one man")

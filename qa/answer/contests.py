@@ -124,7 +124,8 @@ def _denied_as_told(contest: Contest, claim: Claim) -> bool:
 def _names(text: str) -> set[str]:
     """The capitalised words of ``text`` (a side's name, or the sentence that should name it),
     without a possessive ending ("Reade's" names Reade)."""
-    return {re.sub(r"[’']s?$", "", w.lower()) for w in re.findall(r"\b[A-Z][\w’'-]{2,}", text)} - {"the"}
+    words = re.findall(r"\b[A-Z][\w’'-]{2,}", text)
+    return {re.sub(r"[’']s?$", "", w.lower()) for w in words} - {"the"}
 
 
 def candidates(q: Question, found: list[Found], selection: Selection, evidence: list[Evidence],

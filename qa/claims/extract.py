@@ -10,7 +10,7 @@ import re
 from ..domain import Article, Claim
 from ..text import dateline_end
 from .facts import events, quantities
-from .nlp import CLAIM_NOUNS, FALSITY, REPORTING, EnglishModel
+from .nlp import CLAIM_NOUNS, FALSITY, REPORTING, UNTRUE, EnglishModel
 from .record import Record
 from .reports import Found, keys_of, predicate_of, reported, content_text, stance_of, target_of
 from .speakers import ArticleContext, Speaker
@@ -183,16 +183,10 @@ def _narrator(article: Article, outlet: str, off: int, s0: int, s1: int, sent, c
     return Record(claim, None, False, tuple(qs))
 
 
-#: Adverbs by which the outlet itself calls what it reports untrue: "Trump falsely claimed that
-#: ...", "repeatedly and wrongly said".
-_UNTRUE = frozenset("falsely wrongly incorrectly erroneously baselessly misleadingly "
-                    "inaccurately".split())
-
-
 def _judged(sent, found: list[Found], outlet: str) -> list[Found]:
     """The outlet's own verdict on a claim it reports, "X falsely claimed that P" or "X claimed,
-    without evidence (without offering any proof), that P": a dispute of P by the outlet (a claim against a fact-check, told
-    in one sentence), beside X's claim."""
+    without evidence (without offering any proof), that P": a dispute of P by the outlet (a
+    claim against a fact-check, told in one sentence), beside X's claim."""
     out = []
     for x in found:
         if x.stance != "asserts":
@@ -204,8 +198,9 @@ def _judged(sent, found: list[Found], outlet: str) -> list[Found]:
             if verb is None:
                 continue
             advs = [c for c in verb.children if c.dep_ == "advmod"]
-            advs += [g for a in advs for g in a.children if g.dep_ == "conj"]  # "repeatedly and falsely"
-            judged = next((a for a in advs if a.lower_ in _UNTRUE), None) or next(
+            # ("repeatedly and falsely")
+            advs += [g for a in advs for g in a.children if g.dep_ == "conj"]
+            judged = next((a for a in advs if a.lower_ in UNTRUE), None) or next(
                 (c for c in verb.children if c.dep_ == "prep" and c.lower_ == "without"
                  and any(g.lemma_.lower() in ("evidence", "proof") for g in c.subtree)), None)
         if judged is not None and (_reported_by_another(judged.head) or _SELF.search(sent.text)):

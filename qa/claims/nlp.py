@@ -76,6 +76,10 @@ CLAIM_NOUNS = frozenset("report reports claim claims statement statements assert
                         "allegation allegations accusation accusations charge charges account "
                         "accounts version story narrative characterization suggestion rumor "
                         "rumors rumour rumours announcement".split())
+#: Adverbs by which the outlet itself calls what it reports untrue: "Trump falsely claimed that
+#: ...", "repeatedly and wrongly said" (``extract._judged``).
+UNTRUE = frozenset("falsely wrongly incorrectly erroneously baselessly misleadingly "
+                   "inaccurately".split())
 #: Verbs by which their subject makes a claim named by a claim noun: "Trump repeated the claim
 #: that ...", "she has pushed the baseless allegation that ..." (not "denied the claim").
 CLAIM_MAKING = frozenset("make made repeat push spread float renew level raise peddle amplify "

@@ -4,7 +4,8 @@ clause, the stance (denies, disputes, asserts) and the side a denial answers."""
 
 from __future__ import annotations
 
-from .nlp import (CLAIM_MAKING, CLAIM_NOUNS, DENY, DISPUTE, FALSITY, GENERIC_GROUP, LABEL_VERBS, LEGAL_BODIES, PRONOUNS,
+from .nlp import (CLAIM_MAKING, CLAIM_NOUNS, DENY, DISPUTE, FALSITY, GENERIC_GROUP, LABEL_VERBS,
+                  LEGAL_BODIES, PRONOUNS,
                   PROPOSITION_NOUNS, PROSECUTION, REPORTING, ROLES, STANCE_NOUNS, TRUTH_DENY,
                   WRITINGS)
 from .names import possessor
@@ -332,7 +333,8 @@ def reported(sent, ctx: ArticleContext) -> list[Found]:
             if f is not None and not any(g.root.i in {t.i for t in f.toks} for g in out):
                 out.append(f)
         if tok.lemma_.lower() in CLAIM_NOUNS | STANCE_NOUNS and tok.pos_ == "NOUN":
-            by = [g for c in tok.children if c.dep_ == "prep" and c.lower_ in ("by", "from", "among")
+            by = [g for c in tok.children
+                  if c.dep_ == "prep" and c.lower_ in ("by", "from", "among")
                   for g in c.children if g.dep_ == "pobj"]
             # ("accusations among Republicans that ...": theirs too)
             # "Trump's assertion that ...", "a medical examiner's ruling that ...": the owner
@@ -343,7 +345,8 @@ def reported(sent, ctx: ArticleContext) -> list[Found]:
             by = by or [t for c in tok.children if c.dep_ == "poss" and c.lower_ in ("his", "her")
                         for t in [_named_subject(tok)] if t is not None]
             # "Trump repeated the false claim that ...": who makes, repeats or spreads it
-            by = by or ([c for c in tok.head.children if c.dep_ == "nsubj" and c.pos_ in ("PROPN", "NOUN")]
+            by = by or ([c for c in tok.head.children
+                         if c.dep_ == "nsubj" and c.pos_ in ("PROPN", "NOUN")]
                         if tok.dep_ == "dobj" and tok.head.lemma_.lower() in CLAIM_MAKING else [])
             # A content clause: "that" marks it (spaCy sometimes makes it the object of an
             # intransitive verb in an "acl": "ruling that Ortiz died by suicide").
