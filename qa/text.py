@@ -168,8 +168,10 @@ _RELATIVE_DAY = frozenset("monday tuesday wednesday thursday friday saturday sun
                           "today tonight tomorrow".split())
 _REPORTED_BY = re.compile(r"^\W*(?:said|says|told|tweeted|wrote|added|reported|announced)\b|"
                           r"according to\W*$", re.I)
-_REPORTING = re.compile(r"\b(?:said|says|told|tweeted|wrote|added|reported|announced|according)\b",
-                        re.I)
+#: A reporting verb: who said it ("said", "according to", "denied", ...).
+REPORTING = re.compile(r"\b(?:said|says|told|stated|claimed|claims|denied|denies|announced|"
+                       r"reported|according to|tweeted|wrote|added|insisted|refuted|rejected|"
+                       r"alleged|confirmed|argued)\b")
 
 
 #: Typographic marks written two ways: "ABC’s" and "ABC's" are one word.
@@ -233,7 +235,7 @@ def _value_change(a: str, b: str, ta: list, tb: list, i1: int, i2: int, j1: int,
         return None
     if any(_REPORTED_BY.search(x[t[i2 - 1][2]:t[i2 - 1][2] + 12])
            or _REPORTED_BY.search(x[:t[i1][1]][-14:])
-           or _REPORTING.search(x[t[i1][1]:t[i2 - 1][2]])
+           or REPORTING.search(x[t[i1][1]:t[i2 - 1][2]])
            for x, t, i1, i2 in ((a, ta, i1, i2), (b, tb, j1, j2))):
         return None  # who said it differs, not what ("A gunman" / "Police said one man")
     return (ta[i1][1], ta[i2 - 1][2]), (tb[j1][1], tb[j2 - 1][2])

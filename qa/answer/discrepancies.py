@@ -22,8 +22,8 @@ from ..claims.facts import parse_date, value_range
 from ..claims.figures import published_apart
 from ..domain import ArticleRecord, Claim, Contest, ContestSide
 from ..text import Lexicon, differing_values
-from .evidence import Candidate, Selection, numbers_in
-from .question import NUMBER, Question
+from .evidence import ENTITY_TYPES, Candidate, Selection, numbers_in
+from .question import NUMBER, PLACE, Question
 
 _YEAR = re.compile(r"\b(?:1[6-9]|20)\d\d\b")
 
@@ -108,11 +108,8 @@ def _elsewhere(k: Candidate, q: Question, lexicon: Lexicon) -> bool:
     shots") is read as about the question's event."""
     if not q.name_terms or k.entities is None or q.name_terms & lexicon.terms(k.text):
         return False
-    return any(label in _PLACES and not lexicon.terms(k.text[s:e]) <= q.name_terms
+    return any(label in ENTITY_TYPES[PLACE] and not lexicon.terms(k.text[s:e]) <= q.name_terms
                for s, e, label in k.entities)
-
-
-_PLACES = frozenset({"GPE", "LOC", "FAC"})
 
 
 def _figures_weeks_apart(a: str, b: str, date_a: str | None, date_b: str | None) -> bool:

@@ -34,7 +34,7 @@ from ..claims.facts import parse_date
 from ..claims.names import acronym
 from ..config import AbstentionSettings, SentenceModelSettings
 from ..domain import ArticleRecord, Evidence, Sentences
-from ..text import WORD, Lexicon
+from ..text import REPORTING, WORD, Lexicon
 from .question import AMOUNT, DATE, DAY, NAME, NUMBER, PERSON, PLACE, Question
 
 #: Named-entity labels (spaCy's, stored at ingest) that supply each answer type.
@@ -89,9 +89,6 @@ _MONTH_BEFORE = re.compile(rf"(?:{_MONTHS}|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct
 _NAME_RUN = re.compile(r"\b[A-Z][a-z’'.-]+(?:\s+(?:[A-Z][a-z’'.-]+|al-|bin|van|de|von|[A-Z]\.))+")
 _PLACE_CUE = re.compile(r"\b(?:in|at|near|from|into|outside|inside|across)\s+(?:the\s+)?([A-Z][\w’'-]+)")
 _PRONOUN_START = re.compile(r"^(?:He|She|They|It|This|That|These|Those|His|Her|Their|Its)\b")
-_REPORTING = re.compile(r"\b(?:said|says|told|stated|claimed|claims|denied|denies|announced|"
-                        r"reported|according to|tweeted|wrote|added|insisted|refuted|rejected|"
-                        r"alleged|confirmed|argued)\b")
 
 
 @dataclass
@@ -258,7 +255,7 @@ def featurize(q: Question, cands: list[Candidate], evidence: list[Evidence],
             1.0 / (1 + c.chunk_rank),
             hit,
             miss,
-            float(bool(_REPORTING.search(c.text))),
+            float(bool(REPORTING.search(c.text))),
             fragment,
             min(len(c.text.split()), 60) / 60,
             ent_hit,
